@@ -1,0 +1,52 @@
+"""Types of the service catalogue.
+
+A :class:`Service` is declared once and read by every backend: the embedded
+runner turns it into a supervisord program, the Compose backend into a
+``services:`` entry, ``invoke status`` and the health keywords into checks.
+Declarations are data: commands are argv lists, readiness checks are named
+probes that ``python -m lakehouse.health <service>`` can also run (which is what
+a Compose ``healthcheck`` will call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Profile = Literal["core", "data-platform", "quality-orchestration", "monitoring", "bi"]
+PROFILES: tuple[str, ...] = ("core", "data-platform", "quality-orchestration", "monitoring", "bi")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A named readiness check with its arguments.
+
+    ``kind`` is one of the probes in :mod:`lakehouse.health`: ``tcp``, ``http``,
+    ``kafka``, ``s3``, ``schema_registry``, ``exited_ok`` (one-shot finished with
+    exit code 0) or ``python`` (a ``module:function`` taking settings).
+    """
+
+    kind: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    profile: str
+    command: list[str]
+    probe: Probe
+    memory_mb: int
+    depends_on: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    oneshot: bool = False
+    # Seconds the runner allows for the probe to pass after start.
+    start_timeout: float = 60.0
+    # Secret env values: never written to logs or the status output.
+    secret_env: tuple[str, ...] = ()
+    workdir: str | None = None
+    description: str = ""
+
+    @property
+    def log_name(self) -> str:
+        return f"{self.name}.log"

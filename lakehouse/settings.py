@@ -1,0 +1,152 @@
+"""Where the reference lakehouse lives on this machine: state directory, ports, credentials.
+
+This module is the only place that knows a port number or a path. The service
+catalogue, the embedded runner, the Compose backend, the variables files and the
+keyword libraries all derive their endpoints from :class:`Settings`.
+
+Every value can be moved with an environment variable:
+
+* ``LH_STATE_DIR``: the git-ignored state directory (default ``<repo>/.state``).
+* ``LH_PORT_<NAME>``: any port in :data:`DEFAULT_PORTS`, e.g. ``LH_PORT_KAFKA=29092``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+# One declaration per port. SeaweedFS ("weed mini") opens seven HTTP ports from
+# ``s3_base`` upwards and a gRPC port 10000 above each of them.
+DEFAULT_PORTS: dict[str, int] = {
+    "kafka": 19092,
+    "kafka_controller": 19093,
+    "schema_registry": 18081,
+    "s3_base": 18400,
+    "streaming_metrics": 18090,
+    "postgres": 15432,
+    "airflow": 18080,
+    "airflow2": 18082,
+}
+
+S3_ACCESS_KEY = "lakehouse"
+AIRFLOW_USER = "admin"
+SECRET_NAMES = ("s3_secret_key", "airflow_password")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings of one embedded platform instance."""
+
+    state_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    host: str = HOST
+
+    @classmethod
+    def load(cls) -> Settings:
+        state = Path(os.environ.get("LH_STATE_DIR", REPO_ROOT / ".state")).resolve()
+        ports = dict(DEFAULT_PORTS)
+        for name in ports:
+            override = os.environ.get(f"LH_PORT_{name.upper()}")
+            if override:
+                ports[name] = int(override)
+        return cls(state_dir=state, ports=ports)
+
+    # --- directories -------------------------------------------------------------
+    @property
+    def repo_root(self) -> Path:
+        return REPO_ROOT
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Provisioned, read-only artefacts (jars, binaries, venvs)."""
+        return self.state_dir / "artifacts"
+
+    @property
+    def data_dir(self) -> Path:
+        """Service data (Kafka logs, S3 volumes, checkpoints)."""
+        return self.state_dir / "data"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        """Supervisor config, socket, pid file and lock files."""
+        return self.state_dir / "run"
+
+    @property
+    def venv_dir(self) -> Path:
+        return self.state_dir / "venv"
+
+    @property
+    def python(self) -> Path:
+        return self.venv_dir / "bin" / "python"
+
+    # --- endpoints ---------------------------------------------------------------
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.ports['kafka']}"
+
+    @property
+    def schema_registry_url(self) -> str:
+        """Confluent-compatible API of the registry (Apicurio's ccompat v7)."""
+        return f"http://{self.host}:{self.ports['schema_registry']}/apis/ccompat/v7"
+
+    @property
+    def s3_port(self) -> int:
+        return self.ports["s3_base"] + 3
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://{self.host}:{self.s3_port}"
+
+    @property
+    def streaming_metrics_url(self) -> str:
+        return f"http://{self.host}:{self.ports['streaming_metrics']}"
+
+    # --- credentials -------------------------------------------------------------
+    @cached_property
+    def _secrets(self) -> dict[str, str]:
+        """Per-state-dir secrets, generated once and kept out of git (mode 0600)."""
+        path = self.state_dir / "secrets.json"
+        values: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        missing = [k for k in SECRET_NAMES if k not in values]
+        if not missing:
+            return values
+        values.update({k: secrets.token_urlsafe(24) for k in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(values))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        return values
+
+    @property
+    def s3_access_key(self) -> str:
+        return S3_ACCESS_KEY
+
+    @property
+    def s3_secret_key(self) -> str:
+        return self._secrets["s3_secret_key"]
+
+    @property
+    def airflow_password(self) -> str:
+        return self._secrets["airflow_password"]
+
+    def s3_storage_options(self) -> dict[str, str]:
+        """Options for delta-rs (``deltalake``) against the local S3 server."""
+        return {
+            "AWS_ENDPOINT_URL": self.s3_endpoint,
+            "AWS_ALLOW_HTTP": "true",
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": self.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": self.s3_secret_key,
+        }
