@@ -37,7 +37,7 @@ DEFAULT_PORTS: dict[str, int] = {
 
 S3_ACCESS_KEY = "lakehouse"
 AIRFLOW_USER = "admin"
-SECRET_NAMES = ("s3_secret_key", "airflow_password")
+SECRET_NAMES = ("s3_secret_key", "airflow_password", "airflow_jwt_secret", "airflow_secret_key")
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,25 @@ class Settings:
     @property
     def airflow_password(self) -> str:
         return self._secrets["airflow_password"]
+
+    @property
+    def airflow_jwt_secret(self) -> str:
+        """Shared by every Airflow component: the API signs task and user JWTs with it."""
+        return self._secrets["airflow_jwt_secret"]
+
+    @property
+    def airflow_secret_key(self) -> str:
+        """Airflow's ``[api] secret_key`` / ``[webserver] secret_key`` (sessions, log-fetch signing)."""
+        return self._secrets["airflow_secret_key"]
+
+    @property
+    def airflow_url(self) -> str:
+        return f"http://{self.host}:{self.ports['airflow']}"
+
+    @property
+    def airflow2_url(self) -> str:
+        """Airflow 2.11 (``/api/v1``), only for the AirflowLibrary compatibility tests."""
+        return f"http://{self.host}:{self.ports['airflow2']}"
 
     def s3_storage_options(self) -> dict[str, str]:
         """Options for delta-rs (``deltalake``) against the local S3 server."""

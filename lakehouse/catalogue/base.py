@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Profile = Literal["core", "data-platform", "quality-orchestration", "monitoring", "bi"]
-PROFILES: tuple[str, ...] = ("core", "data-platform", "quality-orchestration", "monitoring", "bi")
+Profile = Literal["core", "data-platform", "quality-orchestration", "monitoring", "bi", "airflow2-compat"]
+# ``airflow2-compat`` (Airflow 2.11, declared in quality_orchestration.py) is only
+# for the AirflowLibrary /api/v1 compatibility tests.
+PROFILES: tuple[str, ...] = ("core", "data-platform", "quality-orchestration", "monitoring", "bi", "airflow2-compat")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Service:
     secret_env: tuple[str, ...] = ()
     workdir: str | None = None
     description: str = ""
+    # ``module:function(settings)`` run by the launcher before the command is
+    # exec'd: writes config files, formats storage. Must be idempotent.
+    prepare: str | None = None
 
     @property
     def log_name(self) -> str:

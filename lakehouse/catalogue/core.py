@@ -1,0 +1,136 @@
+"""The ``core`` profile: Kafka (KRaft), the schema registry, S3, and their init steps."""
+
+from __future__ import annotations
+
+import sys
+
+from lakehouse.catalogue.base import Probe, Service
+from lakehouse.jvm import java_executable
+from lakehouse.provision.core import APICURIO_JAVA_RELEASE, apicurio_dir, kafka_lib_dir
+from lakehouse.settings import Settings
+
+PROFILE = "core"
+
+KAFKA_HEAP_MB = 384
+REGISTRY_HEAP_MB = 192
+
+
+def services(settings: Settings) -> list[Service]:
+    s = settings
+    py = sys.executable if not s.python.exists() else str(s.python)
+    kafka_dir = s.data_dir / "kafka"
+    b = s.ports["s3_base"]
+    weed = str(s.venv_dir / "bin" / "weed")
+    return [
+        Service(
+            name="kafka",
+            profile=PROFILE,
+            description="Apache Kafka 4.x, one KRaft broker+controller",
+            command=[
+                java_executable(17),
+                f"-Xms{KAFKA_HEAP_MB // 2}m",
+                f"-Xmx{KAFKA_HEAP_MB}m",
+                "-XX:+UseSerialGC",
+                "-XX:MaxMetaspaceSize=96m",
+                "-Djava.awt.headless=true",
+                f"-Dkafka.logs.dir={kafka_dir / 'logs'}",
+                f"-Dlog4j2.configurationFile={kafka_dir / 'log4j2.properties'}",
+                "-cp",
+                f"{kafka_lib_dir(s)}/*",
+                "kafka.Kafka",
+                str(kafka_dir / "server.properties"),
+            ],
+            prepare="lakehouse.services.kafka:prepare",
+            probe=Probe("kafka"),
+            memory_mb=768,
+            start_timeout=60,
+        ),
+        Service(
+            name="schema-registry",
+            profile=PROFILE,
+            description="Apicurio Registry 3.x serving the Confluent-compatible (ccompat v7) API",
+            command=[
+                java_executable(APICURIO_JAVA_RELEASE),
+                "-Xms32m",
+                f"-Xmx{REGISTRY_HEAP_MB}m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:MaxMetaspaceSize=128m",
+                "-Xss512k",
+                f"-Dquarkus.http.host={s.host}",
+                f"-Dquarkus.http.port={s.ports['schema_registry']}",
+                # Confluent's default; Apicurio has no global rule unless told.
+                "-Dapicurio.rules.global.compatibility=BACKWARD",
+                "-Dapicurio.rest.deletion.artifact.enabled=true",
+                "-Dapicurio.rest.deletion.artifact-version.enabled=true",
+                "-Dapicurio.rest.deletion.group.enabled=true",
+                f"-Dapicurio.datasource.url=jdbc:h2:file:{s.data_dir / 'schema-registry' / 'registry'}",
+                "-Dquarkus.log.console.json=false",
+                "-jar",
+                str(apicurio_dir(s) / "quarkus-run.jar"),
+            ],
+            prepare="lakehouse.services.registry:prepare",
+            probe=Probe("schema_registry"),
+            memory_mb=512,
+            start_timeout=90,
+        ),
+        Service(
+            name="s3",
+            profile=PROFILE,
+            description="SeaweedFS 'weed mini' S3 gateway with SigV4 credentials",
+            command=[
+                weed,
+                "mini",
+                f"-dir={s.data_dir / 's3'}",
+                f"-ip={s.host}",
+                f"-ip.bind={s.host}",
+                "-admin.ui=false",
+                "-webdav=false",
+                f"-master.port={b}",
+                f"-volume.port={b + 1}",
+                f"-filer.port={b + 2}",
+                f"-s3.port={b + 3}",
+                f"-s3.port.iceberg={b + 4}",
+                f"-admin.port={b + 5}",
+                f"-s3.port.lance={b + 6}",
+                f"-s3.localSocket={s.run_dir / 'weed-s3.sock'}",
+                f"-filer.localSocket={s.run_dir / 'weed-filer.sock'}",
+            ],
+            env={"AWS_ACCESS_KEY_ID": s.s3_access_key, "AWS_SECRET_ACCESS_KEY": s.s3_secret_key, "GOMEMLIMIT": "384MiB"},
+            secret_env=("AWS_SECRET_ACCESS_KEY",),
+            prepare="lakehouse.services.s3:prepare",
+            probe=Probe("s3"),
+            memory_mb=640,
+            start_timeout=60,
+        ),
+        Service(
+            name="kafka-init",
+            profile=PROFILE,
+            description="Creates the domain topics with their partition counts",
+            command=[py, "-m", "lakehouse.init.topics"],
+            depends_on=("kafka",),
+            probe=Probe("exited_ok"),
+            memory_mb=256,
+            oneshot=True,
+        ),
+        Service(
+            name="s3-init",
+            profile=PROFILE,
+            description="Creates the bronze/silver/gold buckets",
+            command=[py, "-m", "lakehouse.init.buckets"],
+            depends_on=("s3",),
+            probe=Probe("exited_ok"),
+            memory_mb=256,
+            oneshot=True,
+        ),
+        Service(
+            name="schema-init",
+            profile=PROFILE,
+            description="Registers the event contracts as <topic>-value subjects (JSON)",
+            command=[py, "-m", "lakehouse.init.subjects"],
+            depends_on=("schema-registry",),
+            probe=Probe("exited_ok"),
+            memory_mb=256,
+            oneshot=True,
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Idempotent one-shot init services (the embedded equivalent of Compose init containers)."""

@@ -1,0 +1,111 @@
+"""The lifecycle interface behind the platform keywords and the invoke tasks.
+
+Backends: ``embedded`` (local processes under supervisord, this package),
+``compose`` (Docker Compose, reading the same catalogue; a later issue) and
+``external`` (an already-running platform: health and logs only).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class LifecycleError(RuntimeError):
+    """A service failed to start, stop or answer. The message carries the log tail."""
+
+    ROBOT_SUPPRESS_NAME = True
+
+
+class UnsupportedOperation(LifecycleError):
+    pass
+
+
+@dataclass
+class ServiceStatus:
+    name: str
+    profile: str
+    state: str  # RUNNING, STARTING, STOPPED, EXITED, FATAL, BACKOFF, NOT_CREATED, EXTERNAL
+    pid: int | None = None
+    rss_bytes: int | None = None
+    uptime_s: float | None = None
+    restarts: int = 0
+    exit_status: int | None = None
+    oneshot: bool = False
+    started_at: float | None = None
+    memory_budget_mb: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state == "RUNNING"
+
+    @property
+    def finished_ok(self) -> bool:
+        return self.oneshot and self.state == "EXITED" and self.exit_status == 0
+
+
+@dataclass
+class MemoryUsage:
+    service: str
+    rss_bytes: int
+    # Process-tree RSS is always available; cgroup figures only when the service
+    # runs in its own memory cgroup (embedded backend as root, or Compose).
+    limit_bytes: int | None = None
+    cgroup_usage_bytes: int | None = None
+    cgroup_peak_bytes: int | None = None
+    oom_kills: int | None = None
+    failcnt: int | None = None
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rss_mb(self) -> float:
+        return self.rss_bytes / 2**20
+
+
+@dataclass
+class UpReport:
+    started: list[str]
+    already_running: list[str]
+    seconds: float
+    started_supervisor: bool = False
+
+
+class PlatformBackend(ABC):
+    name: str
+
+    @abstractmethod
+    def up(self, profiles: Iterable[str], timeout: float | None = None) -> UpReport: ...
+
+    @abstractmethod
+    def down(self) -> None: ...
+
+    @abstractmethod
+    def status(self, names: Iterable[str] | None = None) -> list[ServiceStatus]: ...
+
+    @abstractmethod
+    def service_status(self, name: str) -> ServiceStatus: ...
+
+    @abstractmethod
+    def start_service(self, name: str, timeout: float | None = None) -> None: ...
+
+    @abstractmethod
+    def stop_service(self, name: str) -> None: ...
+
+    @abstractmethod
+    def restart_service(self, name: str, timeout: float | None = None) -> None: ...
+
+    @abstractmethod
+    def kill_service(self, name: str) -> None: ...
+
+    @abstractmethod
+    def health(self, name: str) -> tuple[bool, str]: ...
+
+    @abstractmethod
+    def log_tail(self, name: str, lines: int = 50) -> str: ...
+
+    @abstractmethod
+    def memory(self, name: str) -> MemoryUsage: ...
+
+    @abstractmethod
+    def service_names(self) -> list[str]: ...

@@ -1,0 +1,1 @@
+"""Per-service preparation run by the launcher before a service's command starts."""
