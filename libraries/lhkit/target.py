@@ -61,6 +61,13 @@ class Target:
                 out[key] = secrets.MASK
         return out
 
+    def as_variables(self) -> dict[str, Any]:
+        """The ``${LH_TARGET}`` value for a variables file; secrets wrapped in Robot's ``Secret``."""
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in ("s3_secret_key", "airflow_password"):
+            out[key] = as_secret(out[key])
+        return out
+
     def s3_storage_options(self) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": self.s3_endpoint,
@@ -72,6 +79,15 @@ class Target:
 
     def with_overrides(self, **changes: Any) -> Target:
         return replace(self, **changes)
+
+
+def as_secret(value: str) -> Any:
+    """Wrap a value in ``robot.api.types.Secret`` (RF 7.4+) so Robot never logs it."""
+    try:
+        from robot.api.types import Secret
+    except ImportError:  # RF < 7.4
+        return value
+    return Secret(value)
 
 
 class NotATestEnvironment(PermissionError):

@@ -1,0 +1,1 @@
+"""Fault injection for proving that suites catch real defects (mutation-style checks)."""
