@@ -47,3 +47,17 @@ def java_executable(min_release: int) -> str:
         if release >= min_release:
             return java
     raise RuntimeError(f"No Java {min_release}+ found. Installed: {', '.join(seen) or 'none'}")
+
+
+def class_data_sharing_flags(java: str, archive: Path) -> list[str]:
+    """AppCDS flags: reuse a class-data archive made by an earlier run, to start faster.
+
+    JDK 19+ maintains the archive itself. On older JDKs the first run dumps it at
+    exit and later runs map it. A stale or foreign archive is ignored by the JVM.
+    """
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    if _release(java) >= 19:
+        return ["-XX:+AutoCreateSharedArchive", f"-XX:SharedArchiveFile={archive}", "-Xlog:cds=off", "-Xlog:cds+dynamic=off"]
+    if archive.exists():
+        return [f"-XX:SharedArchiveFile={archive}", "-Xlog:cds=off"]
+    return [f"-XX:ArchiveClassesAtExit={archive}", "-Xlog:cds=off"]

@@ -28,6 +28,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "kafka": 19092,
     "kafka_controller": 19093,
     "schema_registry": 18081,
+    "schema_registry_management": 18086,
     "s3_base": 18400,
     "streaming_metrics": 18090,
     "postgres": 15432,

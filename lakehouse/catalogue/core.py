@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from lakehouse.catalogue.base import Probe, Service
-from lakehouse.jvm import java_executable
+from lakehouse.jvm import class_data_sharing_flags, java_executable
 from lakehouse.provision.core import APICURIO_JAVA_RELEASE, apicurio_dir, kafka_lib_dir
 from lakehouse.settings import Settings
 
@@ -21,13 +21,17 @@ def services(settings: Settings) -> list[Service]:
     kafka_dir = s.data_dir / "kafka"
     b = s.ports["s3_base"]
     weed = str(s.venv_dir / "bin" / "weed")
+    java17 = java_executable(17)
+    java_registry = java_executable(APICURIO_JAVA_RELEASE)
+    cds = s.artifacts_dir / "cds"
     return [
         Service(
             name="kafka",
             profile=PROFILE,
             description="Apache Kafka 4.x, one KRaft broker+controller",
             command=[
-                java_executable(17),
+                java17,
+                *class_data_sharing_flags(java17, cds / "kafka.jsa"),
                 f"-Xms{KAFKA_HEAP_MB // 2}m",
                 f"-Xmx{KAFKA_HEAP_MB}m",
                 "-XX:+UseSerialGC",
@@ -50,7 +54,8 @@ def services(settings: Settings) -> list[Service]:
             profile=PROFILE,
             description="Apicurio Registry 3.x serving the Confluent-compatible (ccompat v7) API",
             command=[
-                java_executable(APICURIO_JAVA_RELEASE),
+                java_registry,
+                *class_data_sharing_flags(java_registry, cds / "schema-registry.jsa"),
                 "-Xms32m",
                 f"-Xmx{REGISTRY_HEAP_MB}m",
                 "-XX:+UseSerialGC",
@@ -59,6 +64,10 @@ def services(settings: Settings) -> list[Service]:
                 "-Xss512k",
                 f"-Dquarkus.http.host={s.host}",
                 f"-Dquarkus.http.port={s.ports['schema_registry']}",
+                # Quarkus' management interface (health, metrics) is built in; it
+                # would otherwise listen on *:9000.
+                f"-Dquarkus.management.host={s.host}",
+                f"-Dquarkus.management.port={s.ports['schema_registry_management']}",
                 # Confluent's default; Apicurio has no global rule unless told.
                 "-Dapicurio.rules.global.compatibility=BACKWARD",
                 "-Dapicurio.rest.deletion.artifact.enabled=true",

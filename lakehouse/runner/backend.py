@@ -69,6 +69,8 @@ class UpReport:
     already_running: list[str]
     seconds: float
     started_supervisor: bool = False
+    # Seconds from the start of `up` until each service was ready.
+    ready_after: dict[str, float] = field(default_factory=dict)
 
 
 class PlatformBackend(ABC):

@@ -194,14 +194,18 @@ class EmbeddedBackend(PlatformBackend):
         services = closure(self.catalogue, profiles)
         with self._lock():
             started_supervisor = self.ensure_supervisor()
-            started, already = self._start_and_wait(services, timeout)
-        return UpReport(started, already, time.monotonic() - start, started_supervisor)
+            started, already, ready_after = self._start_and_wait(services, timeout, start)
+        return UpReport(started, already, time.monotonic() - start, started_supervisor, ready_after)
 
     def _infos(self) -> dict[str, dict]:
         return {i["name"]: i for i in self._rpc().supervisor.getAllProcessInfo()}
 
-    def _start_and_wait(self, services: list[Service], timeout: float | None) -> tuple[list[str], list[str]]:
+    def _start_and_wait(
+        self, services: list[Service], timeout: float | None, t0: float | None = None
+    ) -> tuple[list[str], list[str], dict[str, float]]:
         rpc = self._rpc().supervisor
+        t0 = t0 or time.monotonic()
+        ready_after: dict[str, float] = {}
         pending = {s.name: s for s in services}
         started_at: dict[str, float] = {}
         started: list[str] = []
@@ -234,6 +238,7 @@ class EmbeddedBackend(PlatformBackend):
                     if state == "EXITED":
                         if info["exitstatus"] == 0:
                             del pending[svc.name]
+                            ready_after[svc.name] = now - t0
                             continue
                         raise self._failure(svc.name, f"exited with status {info['exitstatus']}")
                     if state == "FATAL":
@@ -245,6 +250,7 @@ class EmbeddedBackend(PlatformBackend):
                     ok, detail = check(svc.probe, self.settings)
                     if ok:
                         del pending[svc.name]
+                        ready_after[svc.name] = now - t0
                         continue
                     last[svc.name] = f"{state}, probe: {detail}"
                 if now - started_at[svc.name] > svc.start_timeout:
@@ -266,7 +272,7 @@ class EmbeddedBackend(PlatformBackend):
             )
         except WaitTimeout as error:
             raise LifecycleError(str(error)) from None
-        return started, already
+        return started, already, ready_after
 
     def _failure(self, name: str, what: str) -> LifecycleError:
         tail = self.log_tail(name, TAIL_ON_FAILURE)

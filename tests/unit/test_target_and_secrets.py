@@ -1,0 +1,40 @@
+"""Target parsing, destructive guard, secret masking, profile tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from lhkit import secrets
+from lhkit.target import NotATestEnvironment, Target, require_test_environment
+from PlatformLibrary.profiles import profiles_from_tags
+
+
+def test_secrets_are_masked_everywhere() -> None:
+    target = Target.from_mapping({"s3_secret_key": "s3cr3t-value-123", "airflow_password": "pw-abcdef"})
+    assert secrets.mask("key=s3cr3t-value-123 and pw-abcdef") == "key=*** and ***"
+    assert target.as_public_dict()["s3_secret_key"] == "***"
+
+
+def test_robot_secret_values_are_revealed_for_clients() -> None:
+    from robot.api.types import Secret
+
+    target = Target.from_mapping({"s3_secret_key": Secret("from-robot-secret")})
+    assert target.s3_secret_key == "from-robot-secret"
+    assert "from-robot-secret" not in secrets.mask("x from-robot-secret")
+
+
+def test_destructive_guard() -> None:
+    with pytest.raises(NotATestEnvironment, match="not marked as a test environment"):
+        require_test_environment(Target(name="prod"), "delete objects")
+    require_test_environment(Target(test_environment=True), "delete objects")
+    assert Target.from_mapping({"test_environment": "true"}).test_environment is True
+    assert Target.from_mapping({"test_environment": "no"}).test_environment is False
+
+
+def test_unknown_target_setting_is_rejected() -> None:
+    with pytest.raises(ValueError, match="Unknown target settings: kafka"):
+        Target.from_mapping({"kafka": "x"})
+
+
+def test_profile_tags() -> None:
+    assert profiles_from_tags(["profile:core", "Profile:data-platform", "smoke"]) == {"core", "data-platform"}
