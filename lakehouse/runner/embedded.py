@@ -342,15 +342,16 @@ class EmbeddedBackend(PlatformBackend):
         return list(self.catalogue)
 
     def restart_counts(self) -> dict[str, int]:
-        """Spawns after the first, per service, in this supervisord's lifetime."""
+        """Restarts by the supervisor's restart policy (unexpected exits), per service, in this
+        supervisord's lifetime. Like Docker's RestartCount, deliberate stops and restarts do not count."""
         counts: dict[str, int] = {}
         try:
             text = self.supervisor_log.read_text(errors="replace")
         except OSError:
             return counts
-        for match in re.finditer(r"spawned: '([^']+)' with pid", text):
+        for match in re.finditer(r"exited: (\S+) \([^)]*not expected\)", text):
             counts[match.group(1)] = counts.get(match.group(1), 0) + 1
-        return {k: v - 1 for k, v in counts.items()}
+        return counts
 
     def status(self, names: Iterable[str] | None = None) -> list[ServiceStatus]:
         wanted = list(names) if names is not None else list(self.catalogue)

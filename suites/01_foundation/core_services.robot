@@ -23,10 +23,10 @@ Core Services Stay Within Their Memory Budgets
     schema-registry    512
     s3                 640
 
-Core Services Have Not Restarted
-    [Documentation]    A crash-looping service would pass a one-off health check;
-    ...    the supervisor's restart counter catches it.
-    [Template]    Service Should Not Have Restarted Since Start
+Core Services Are Not Crash Looping
+    [Documentation]    A crash-looping service can pass a one-off health check. The process
+    ...    must be the one seen at suite setup, RUNNING, never OOM-killed, and up for a while.
+    [Template]    Service Should Be Stable
     kafka
     schema-registry
     s3
@@ -37,9 +37,9 @@ Service Memory Should Be Below
     [Arguments]    ${service}    ${budget_mb}
     Get Service Memory Usage    ${service}    <    ${budget_mb}
 
-Service Should Not Have Restarted Since Start
+Service Should Be Stable
     [Arguments]    ${service}
+    Service Should Not Have Restarted    ${service}
     ${status}=    Get Service Status    ${service}
-    Should Be Equal    ${status}[state]    RUNNING    msg=${service} is ${status}[state], not RUNNING
-    Should Be Equal As Integers    ${status}[restarts]    0
-    ...    msg=${service} was restarted ${status}[restarts] time(s) by the supervisor
+    Should Be True    ${status}[uptime_s] >= 1
+    ...    msg=${service} has been up for only ${status}[uptime_s] s

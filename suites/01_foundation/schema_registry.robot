@@ -1,0 +1,35 @@
+*** Settings ***
+Documentation       The schema registry answers the Confluent REST API, every domain subject is registered
+...                 with the contract from lakehouse/schemas, and the global compatibility is BACKWARD.
+
+Library             SchemaRegistryLibrary
+Resource            ../../resources/platform.resource
+
+Suite Setup         Platform Suite Setup
+Test Teardown       Platform Test Teardown
+Test Tags           profile:core    foundation    schema-registry
+
+
+*** Test Cases ***
+Global Compatibility Is Backward
+    [Documentation]    Confluent's default; consumers must be able to read data written with older schemas.
+    Get Compatibility    assertion_operator===    assertion_expected=BACKWARD
+
+Domain Subjects Are Registered With Their Contracts
+    [Documentation]    schema-init registers each topic's JSON Schema as <topic>-value.
+    [Template]    Subject Should Carry Its Contract
+    trips
+    gps-pings
+    driver-status
+    surge-updates
+    ratings
+    payments
+    driver-profiles
+    rider-profiles
+
+
+*** Keywords ***
+Subject Should Carry Its Contract
+    [Arguments]    ${topic}
+    Subject Should Exist    ${topic}-value
+    Registered Schema Should Match Contract    ${topic}
