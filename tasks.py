@@ -23,13 +23,13 @@ LIBRARIES = ["PlatformLibrary", "KafkaLibrary", "SchemaRegistryLibrary", "Lakeho
              "StreamingLibrary", "DbtLibrary", "AirflowLibrary"]
 
 
-def _settings():  # noqa: ANN202
+def _settings():
     from lakehouse.settings import Settings
 
     return Settings.load()
 
 
-def _backend():  # noqa: ANN202
+def _backend():
     from lakehouse.runner import backend_for
 
     return backend_for("embedded")
@@ -77,7 +77,8 @@ def down(c: Context) -> None:
 def status(c: Context) -> None:
     """Table of service, profile, state, pid, RSS, uptime and restarts."""
     rows = _backend().status()
-    header = f"{'SERVICE':<24}{'PROFILE':<22}{'STATE':<12}{'PID':>8}{'RSS MB':>9}{'BUDGET':>8}{'UPTIME':>10}{'RESTARTS':>10}"
+    header = (f"{'SERVICE':<24}{'PROFILE':<22}{'STATE':<12}{'PID':>8}{'RSS MB':>9}{'BUDGET':>8}"
+              f"{'UPTIME':>10}{'RESTARTS':>10}")
     print(header)
     for st in rows:
         state = f"{st.state}({st.exit_status})" if st.oneshot and st.state == "EXITED" else st.state
@@ -180,7 +181,7 @@ def test(c: Context, keep: bool = False) -> None:
     c.run(f"robot --dryrun --output NONE --report NONE --log NONE --pythonpath {ROOT} "
           f"--pythonpath {ROOT / 'libraries'} suites")
     docs(c)
-    profiles = _profiles_with_deps(_suite_profiles(["suites"]) + ["core"])
+    profiles = _profiles_with_deps([*_suite_profiles(["suites"]), "core"])
     provision(c, profile=profiles)
     backend = _backend()
     was_running = backend.supervisor_running()

@@ -57,7 +57,12 @@ def class_data_sharing_flags(java: str, archive: Path) -> list[str]:
     """
     archive.parent.mkdir(parents=True, exist_ok=True)
     if _release(java) >= 19:
-        return ["-XX:+AutoCreateSharedArchive", f"-XX:SharedArchiveFile={archive}", "-Xlog:cds=off", "-Xlog:cds+dynamic=off"]
+        return [
+            "-XX:+AutoCreateSharedArchive",
+            f"-XX:SharedArchiveFile={archive}",
+            "-Xlog:cds=off",
+            "-Xlog:cds+dynamic=off",
+        ]
     if archive.exists():
         return [f"-XX:SharedArchiveFile={archive}", "-Xlog:cds=off"]
     return [f"-XX:ArchiveClassesAtExit={archive}", "-Xlog:cds=off"]

@@ -105,7 +105,11 @@ def services(settings: Settings) -> list[Service]:
                 f"-s3.localSocket={s.run_dir / 'weed-s3.sock'}",
                 f"-filer.localSocket={s.run_dir / 'weed-filer.sock'}",
             ],
-            env={"AWS_ACCESS_KEY_ID": s.s3_access_key, "AWS_SECRET_ACCESS_KEY": s.s3_secret_key, "GOMEMLIMIT": "384MiB"},
+            env={
+                "AWS_ACCESS_KEY_ID": s.s3_access_key,
+                "AWS_SECRET_ACCESS_KEY": s.s3_secret_key,
+                "GOMEMLIMIT": "384MiB",
+            },
             secret_env=("AWS_SECRET_ACCESS_KEY",),
             prepare="lakehouse.services.s3:prepare",
             probe=Probe("s3"),

@@ -11,7 +11,7 @@ from lakehouse.contracts import BUCKETS
 from lakehouse.settings import Settings
 
 
-def client(settings: Settings):  # noqa: ANN201 - boto3 client type is dynamic
+def client(settings: Settings):
     return boto3.client(
         "s3",
         endpoint_url=settings.s3_endpoint,

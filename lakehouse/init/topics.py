@@ -13,7 +13,9 @@ from lakehouse.settings import Settings
 def main() -> int:
     admin = AdminClient({"bootstrap.servers": Settings.load().kafka_bootstrap, "socket.timeout.ms": 10000})
     existing = admin.list_topics(timeout=15).topics
-    to_create = [NewTopic(t.name, num_partitions=t.partitions, replication_factor=1) for t in TOPICS if t.name not in existing]
+    to_create = [
+        NewTopic(t.name, num_partitions=t.partitions, replication_factor=1) for t in TOPICS if t.name not in existing
+    ]
     for name, future in admin.create_topics(to_create, operation_timeout=15).items() if to_create else []:
         future.result()
         print(f"created topic {name}")

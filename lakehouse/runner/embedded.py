@@ -276,7 +276,8 @@ class EmbeddedBackend(PlatformBackend):
 
     def _failure(self, name: str, what: str) -> LifecycleError:
         tail = self.log_tail(name, TAIL_ON_FAILURE)
-        return LifecycleError(f"Service '{name}' {what}. Last {TAIL_ON_FAILURE} log lines ({self.log_path(name)}):\n{tail}")
+        where = self.log_path(name)
+        return LifecycleError(f"Service '{name}' {what}. Last {TAIL_ON_FAILURE} log lines ({where}):\n{tail}")
 
     def down(self) -> None:
         if not self.supervisor_running():

@@ -382,7 +382,7 @@ class PlatformLibrary:
         htmllog.log_text_block(text, title=f"Last {lines} lines of the {name} log", level="INFO")
 
 
-def _settings():  # noqa: ANN202
+def _settings():
     from lakehouse.settings import Settings
 
     return Settings.load()

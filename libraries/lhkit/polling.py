@@ -94,7 +94,8 @@ def wait_until(
             if condition(value):
                 waited = time.monotonic() - start
                 if log:
-                    logger.info(f"Waited {format_seconds(waited)} ({attempts} attempt{'s' * (attempts != 1)}) for {description}.")
+                    plural = "s" * (attempts != 1)
+                    logger.info(f"Waited {format_seconds(waited)} ({attempts} attempt{plural}) for {description}.")
                 return value
             last_state = describe(value)
         now = time.monotonic()

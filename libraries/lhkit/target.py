@@ -43,7 +43,9 @@ class Target:
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:
-            raise ValueError(f"Unknown target settings: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(known))}")
+            raise ValueError(
+                f"Unknown target settings: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(known))}"
+            )
         clean = {k: (secrets.reveal(v) if k.endswith(("secret_key", "password")) else v) for k, v in values.items()}
         if isinstance(clean.get("test_environment"), str):
             clean["test_environment"] = clean["test_environment"].strip().lower() in ("1", "true", "yes")

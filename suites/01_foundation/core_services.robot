@@ -1,12 +1,13 @@
 *** Settings ***
-Documentation       Every service of the core profile is up, healthy, within its memory budget,
-...                 and its init steps finished successfully.
+Documentation    Every service of the core profile is up, healthy, within its memory budget,
+...              and its init steps finished successfully.
 
-Resource            ../../resources/platform.resource
+Resource         ../../resources/platform.resource
 
-Suite Setup         Platform Suite Setup
-Test Teardown       Platform Test Teardown
-Test Tags           profile:core    foundation
+Suite Setup      Platform Suite Setup
+Test Teardown    Platform Test Teardown
+
+Test Tags        profile:core    foundation
 
 
 *** Test Cases ***
@@ -19,9 +20,9 @@ Core Services Stay Within Their Memory Budgets
     [Documentation]    Each long-running core service uses less memory than its declared budget
     ...    (the budget is also enforced as a cgroup limit when the runner is root).
     [Template]    Service Memory Should Be Below
-    kafka              768
+    kafka    768
     schema-registry    512
-    s3                 640
+    s3    640
 
 Core Services Are Not Crash Looping
     [Documentation]    A crash-looping service can pass a one-off health check. The process
@@ -34,10 +35,12 @@ Core Services Are Not Crash Looping
 
 *** Keywords ***
 Service Memory Should Be Below
+    [Documentation]    The service's process-tree RSS is below its budget.
     [Arguments]    ${service}    ${budget_mb}
     Get Service Memory Usage    ${service}    <    ${budget_mb}
 
 Service Should Be Stable
+    [Documentation]    Same process as at suite setup, running, up for at least a second.
     [Arguments]    ${service}
     Service Should Not Have Restarted    ${service}
     ${status}=    Get Service Status    ${service}

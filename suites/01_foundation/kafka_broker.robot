@@ -1,14 +1,15 @@
 *** Settings ***
-Documentation       The broker answers and every domain topic exists with its configured partition count.
-...                 Expected partition counts are written out here on purpose: a test that read them
-...                 from the same file as kafka-init could not catch a wrong declaration.
+Documentation    The broker answers and every domain topic exists with its configured partition count.
+...              Expected partition counts are written out here on purpose: a test that read them
+...              from the same file as kafka-init could not catch a wrong declaration.
 
-Library             KafkaLibrary
-Resource            ../../resources/platform.resource
+Library          KafkaLibrary
+Resource         ../../resources/platform.resource
 
-Suite Setup         Platform Suite Setup
-Test Teardown       Platform Test Teardown
-Test Tags           profile:core    foundation    kafka
+Suite Setup      Platform Suite Setup
+Test Teardown    Platform Test Teardown
+
+Test Tags        profile:core    foundation    kafka
 
 
 *** Test Cases ***
@@ -20,14 +21,14 @@ Broker Answers Metadata Requests
 Domain Topics Exist With Their Partition Counts
     [Documentation]    Partition counts bound the parallelism of ingestion and the ordering guarantees per key.
     [Template]    Topic Should Have Partitions
-    trips              4
-    gps-pings          8
-    driver-status      2
-    surge-updates      2
-    ratings            2
-    payments           2
+    trips    4
+    gps-pings    8
+    driver-status    2
+    surge-updates    2
+    ratings    2
+    payments    2
     driver-profiles    1
-    rider-profiles     1
+    rider-profiles    1
 
 Unknown Topics Are Not Created Implicitly
     [Documentation]    Auto-creation is off, so a typo in a producer's topic fails instead of
@@ -37,6 +38,7 @@ Unknown Topics Are Not Created Implicitly
 
 *** Keywords ***
 Topic Should Have Partitions
+    [Documentation]    The topic exists and has exactly ${partitions} partitions.
     [Arguments]    ${topic}    ${partitions}
     Topic Should Exist    ${topic}
     Get Topic Partitions    ${topic}    ==    ${partitions}

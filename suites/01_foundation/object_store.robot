@@ -1,14 +1,15 @@
 *** Settings ***
-Documentation       The medallion buckets exist and an S3 round trip (put, list, get, delete) works
-...                 with the configured credentials.
+Documentation    The medallion buckets exist and an S3 round trip (put, list, get, delete) works
+...              with the configured credentials.
 
-Library             EventLibrary
-Library             LakehouseLibrary
-Resource            ../../resources/platform.resource
+Library          EventLibrary
+Library          LakehouseLibrary
+Resource         ../../resources/platform.resource
 
-Suite Setup         Platform Suite Setup
-Test Teardown       Platform Test Teardown
-Test Tags           profile:core    foundation    s3
+Suite Setup      Platform Suite Setup
+Test Teardown    Platform Test Teardown
+
+Test Tags        profile:core    foundation    s3
 
 
 *** Test Cases ***
@@ -22,7 +23,7 @@ Medallion Buckets Exist
 S3 Round Trip Works
     [Documentation]    Write, list, read and delete an object under a prefix unique to this test.
     ${cid}=    New Correlation Id    prefix=s3rt
-    ${key}=    Set Variable    _foundation/${cid}/hello.json
+    VAR    ${key}    _foundation/${cid}/hello.json
     Put Object    bronze    ${key}    {"correlation_id": "${cid}"}
     Object Should Exist    bronze    ${key}
     ${body}=    Get Object    bronze    ${key}

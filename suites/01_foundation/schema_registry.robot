@@ -1,13 +1,14 @@
 *** Settings ***
-Documentation       The schema registry answers the Confluent REST API, every domain subject is registered
-...                 with the contract from lakehouse/schemas, and the global compatibility is BACKWARD.
+Documentation    The schema registry answers the Confluent REST API, every domain subject is registered
+...              with the contract from lakehouse/schemas, and the global compatibility is BACKWARD.
 
-Library             SchemaRegistryLibrary
-Resource            ../../resources/platform.resource
+Library          SchemaRegistryLibrary
+Resource         ../../resources/platform.resource
 
-Suite Setup         Platform Suite Setup
-Test Teardown       Platform Test Teardown
-Test Tags           profile:core    foundation    schema-registry
+Suite Setup      Platform Suite Setup
+Test Teardown    Platform Test Teardown
+
+Test Tags        profile:core    foundation    schema-registry
 
 
 *** Test Cases ***
@@ -30,6 +31,7 @@ Domain Subjects Are Registered With Their Contracts
 
 *** Keywords ***
 Subject Should Carry Its Contract
+    [Documentation]    <topic>-value exists and its latest schema equals the topic's contract file.
     [Arguments]    ${topic}
     Subject Should Exist    ${topic}-value
     Registered Schema Should Match Contract    ${topic}

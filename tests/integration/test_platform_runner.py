@@ -89,7 +89,7 @@ def test_restart_service_waits_for_readiness(platform: EmbeddedBackend) -> None:
 
 
 def test_unknown_service_is_a_clear_error(platform: EmbeddedBackend) -> None:
-    with pytest.raises(LifecycleError, match="Unknown service 'kafkaa'. Known services: .*kafka"):
+    with pytest.raises(LifecycleError, match=r"Unknown service 'kafkaa'\. Known services: .*kafka"):
         platform.service_status("kafkaa")
 
 
