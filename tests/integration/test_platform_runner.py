@@ -103,3 +103,19 @@ def test_secrets_stay_out_of_supervisor_config_and_logs(platform: EmbeddedBacken
 
 def test_log_tail_has_the_launch_line(platform: EmbeddedBackend) -> None:
     assert "[launch] kafka: memory budget" in platform.log_tail("kafka", 10_000)
+
+
+@pytest.mark.parametrize(("key", "secret", "code"), [
+    ("lakehouse", "wrong-secret", "SignatureDoesNotMatch"),
+    ("nobody", "whatever-secret", "InvalidAccessKeyId"),
+])
+def test_s3_rejects_wrong_credentials(platform: EmbeddedBackend, settings: Settings, key: str, secret: str,
+                                      code: str) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
+                      region_name="us-east-1")
+    with pytest.raises(ClientError) as info:
+        s3.list_objects_v2(Bucket="bronze", MaxKeys=1)
+    assert info.value.response["Error"]["Code"] == code
