@@ -1,6 +1,6 @@
 """Core profile start-to-healthy time and memory, on an isolated platform instance.
 
-    python -m benchmarks.platform [--runs 3]
+    python -m benchmarks.core_platform [--runs 3]
 
 A separate state dir and ports (offset +1000) are used, so the shared platform
 is not disturbed; provisioned artefacts and the venv are shared by symlink.

@@ -1,0 +1,119 @@
+"""dbt-duckdb plugin: offline DuckDB extensions, the S3 secret, and Delta writes through delta-rs.
+
+DuckDB's delta extension can read Delta tables and append to existing ones, but it
+cannot create or overwrite them (notes §3), so the ``delta`` materialization hands
+the built relation to :meth:`Plugin.store`, which writes it with ``deltalake``.
+
+Plugin config (profiles.yml): ``s3_endpoint`` (``http://host:port``), ``s3_access_key``,
+``s3_secret_key``, ``s3_region``. The same values feed the DuckDB secret (reads) and the
+delta-rs storage options (writes), so reads and writes can never point at different servers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import duckdb
+from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.duckdb.utils import TargetConfig
+from dbt.adapters.events.logging import AdapterLogger
+from deltalake import DeltaTable, write_deltalake
+
+EXTENSIONS = ("httpfs", "delta")
+logger = AdapterLogger("lakehouse_delta")
+
+
+def extension_path(name: str) -> Path:
+    """The extension binary shipped in the ``duckdb-extension-<name>`` wheel (no network)."""
+    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"Python package duckdb-extension-{name}=={duckdb.__version__} is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    path = root / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.exists():
+        raise RuntimeError(f"{path} not found: duckdb-extension-{name} must match duckdb {duckdb.__version__}")
+    return path
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        endpoint = plugin_config.get("s3_endpoint") or ""
+        if not endpoint:
+            raise RuntimeError("lakehouse_delta plugin: s3_endpoint is empty (set LH_S3_ENDPOINT)")
+        self.endpoint = endpoint
+        self.access_key = plugin_config.get("s3_access_key") or ""
+        self.secret_key = plugin_config.get("s3_secret_key") or ""
+        self.region = plugin_config.get("s3_region") or "us-east-1"
+        self.storage_options = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ALLOW_HTTP": "true" if endpoint.startswith("http://") else "false",
+            "AWS_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+        }
+        self._conn: duckdb.DuckDBPyConnection | None = None
+
+    # --- connection setup ------------------------------------------------------------
+    def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+        for name in EXTENSIONS:
+            conn.execute(f"LOAD {_sql_str(str(extension_path(name)))}")
+        url = urlparse(self.endpoint)
+        conn.execute(
+            "CREATE OR REPLACE SECRET lakehouse_s3 (TYPE s3, "
+            f"KEY_ID {_sql_str(self.access_key)}, SECRET {_sql_str(self.secret_key)}, "
+            f"REGION {_sql_str(self.region)}, ENDPOINT {_sql_str(url.netloc)}, "
+            f"URL_STYLE 'path', USE_SSL {'true' if url.scheme == 'https' else 'false'})"
+        )
+        conn.execute("SET TimeZone = 'UTC'")
+        self._conn = conn
+
+    def configure_cursor(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.execute("SET TimeZone = 'UTC'")
+
+    # --- writes ----------------------------------------------------------------------
+    def store(self, target_config: TargetConfig) -> None:
+        if self._conn is None:
+            raise RuntimeError("lakehouse_delta plugin: no DuckDB connection configured")
+        location = target_config.location
+        if location is None:
+            raise RuntimeError("delta store needs a location")
+        config = target_config.config
+        mode = "merge" if location.format == "delta+merge" else "overwrite"
+        relation = target_config.relation.render()
+        started = time.monotonic()
+        cur = self._conn.cursor()
+        try:
+            reader = cur.execute(f"select * from {relation}").to_arrow_reader(100_000)
+            if mode == "merge":
+                self._merge(location.path, reader, config)
+            else:
+                partition_by = config.get("partition_by") or None
+                write_deltalake(location.path, reader, mode="overwrite", schema_mode="overwrite",
+                                partition_by=partition_by, storage_options=self.storage_options)
+        finally:
+            cur.close()
+        elapsed = time.monotonic() - started
+        logger.debug(json.dumps({"delta_store": location.path, "mode": mode, "seconds": round(elapsed, 3)}))
+
+    def _merge(self, path: str, reader: Any, config: Any) -> None:
+        """Insert rows whose unique key is not in the table yet (events are immutable)."""
+        keys = config.get("unique_key")
+        keys = [keys] if isinstance(keys, str) else list(keys or [])
+        if not keys:
+            raise RuntimeError(f"merge into {path} needs unique_key")
+        predicate = " and ".join(f"t.{k} = s.{k}" for k in keys)
+        dt = DeltaTable(path, storage_options=self.storage_options)
+        (
+            dt.merge(reader, predicate=predicate, source_alias="s", target_alias="t", merge_schema=True)
+            .when_not_matched_insert_all()
+            .execute()
+        )
