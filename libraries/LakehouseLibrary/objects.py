@@ -1,0 +1,197 @@
+"""S3 bucket and object keywords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assertionengine import AssertionOperator, verify_assertion
+from botocore.exceptions import BotoCoreError, ClientError
+from robot.api import logger
+from robot.api.deco import keyword
+
+from lhkit import htmllog, require_test_environment, secrets
+
+from .context import LibraryComponent
+from .engine import StorageUnavailable
+
+
+def s3_error(action: str, error: Exception) -> Exception:
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "?")
+        return AssertionError(secrets.mask(f"Could not {action}: {code}: {error}"))
+    return StorageUnavailable(secrets.mask(f"Could not {action}: S3 endpoint not reachable: {error}"))
+
+
+def verify_list(
+    value: list[Any], operator: AssertionOperator | None, expected: Any, what: str, message: str | None
+) -> Any:
+    """List getters: ``contains`` / ``not contains`` accept one item or a list of items."""
+    if operator is None:
+        return value
+    contains, not_contains = AssertionOperator["contains"], AssertionOperator["not contains"]
+    if operator in (contains, not_contains):
+        items = list(expected) if isinstance(expected, list | tuple) else [expected]
+        if operator is contains:
+            absent = [i for i in items if i not in value]
+            if absent:
+                raise AssertionError(message or f"{what} {value!r} should contain {absent!r}")
+        else:
+            present = [i for i in items if i in value]
+            if present:
+                raise AssertionError(message or f"{what} {value!r} should not contain {present!r}")
+        return value
+    return verify_assertion(value, operator, expected, what, message)
+
+
+class ObjectKeywords(LibraryComponent):
+    @keyword(tags=("s3",))
+    def list_buckets(self) -> list[str]:
+        """Returns the bucket names.
+
+        | ${buckets}= | List Buckets |
+        | Should Contain | ${buckets} | bronze |
+        """
+        try:
+            names = sorted(b["Name"] for b in self.ctx.s3().list_buckets().get("Buckets", []))
+        except (ClientError, BotoCoreError) as error:
+            raise s3_error("list buckets", error) from None
+        logger.info(f"Buckets: {', '.join(names) or 'none'}")
+        return names
+
+    @keyword(tags=("s3",))
+    def create_bucket(self, bucket: str, exist_ok: bool = True) -> None:
+        """Creates ``bucket`` (no error if it exists and ``exist_ok``).
+
+        | Create Bucket | scratch |
+        """
+        try:
+            self.ctx.s3().create_bucket(Bucket=bucket)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if not (exist_ok and code in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists")):
+                raise s3_error(f"create bucket '{bucket}'", error) from None
+        except BotoCoreError as error:
+            raise s3_error(f"create bucket '{bucket}'", error) from None
+
+    @keyword(tags=("s3", "Getter"))
+    def list_objects(
+        self,
+        bucket: str,
+        prefix: str = "",
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        limit: int = 10_000,
+    ) -> list[str]:
+        """Returns the keys under ``prefix`` (at most ``limit``); optionally asserts the list.
+
+        | ${keys}= | List Objects | bronze | trips/_delta_log/ |
+        | List Objects | bronze | trips/ | contains | trips/_delta_log/00000000000000000000.json |
+        """
+        keys = self._keys(bucket, prefix, limit)
+        htmllog.log_table([{"key": k} for k in keys], caption=f"s3://{bucket}/{prefix}", level="DEBUG")
+        logger.info(f"{len(keys)} object(s) under s3://{bucket}/{prefix}")
+        return verify_list(
+            keys, assertion_operator, assertion_expected, f"Objects under s3://{bucket}/{prefix}", message
+        )
+
+    @keyword(tags=("s3",))
+    def put_object(self, bucket: str, key: str, body: bytes | str, content_type: str | None = None) -> str:
+        """Writes ``body`` (bytes, or text as UTF-8) to ``s3://bucket/key``; returns the ETag.
+
+        | Put Object | bronze | fixtures/${cid}.json | {"a": 1} | content_type=application/json |
+        """
+        data = body.encode() if isinstance(body, str) else body
+        extra = {"ContentType": content_type} if content_type else {}
+        try:
+            etag = self.ctx.s3().put_object(Bucket=bucket, Key=key, Body=data, **extra)["ETag"]
+        except (ClientError, BotoCoreError) as error:
+            raise s3_error(f"put s3://{bucket}/{key}", error) from None
+        logger.info(f"Put {len(data)} bytes to s3://{bucket}/{key}")
+        return str(etag)
+
+    @keyword(tags=("s3",))
+    def get_object(self, bucket: str, key: str, as_text: bool = True) -> str | bytes:
+        """Returns the content of ``s3://bucket/key`` (text, or bytes with ``as_text=False``).
+
+        | ${text}= | Get Object | bronze | fixtures/${cid}.json |
+        """
+        try:
+            data = self.ctx.s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        except (ClientError, BotoCoreError) as error:
+            raise s3_error(f"get s3://{bucket}/{key}", error) from None
+        logger.info(f"Read {len(data)} bytes from s3://{bucket}/{key}")
+        return data.decode("utf-8") if as_text else data
+
+    @keyword(tags=("s3",))
+    def object_should_exist(self, bucket: str, key: str, message: str | None = None) -> None:
+        """Fails unless ``s3://bucket/key`` exists.
+
+        | Object Should Exist | bronze | trips/_delta_log/00000000000000000000.json |
+        """
+        if not self._exists(bucket, key):
+            raise AssertionError(message or f"Object s3://{bucket}/{key} should exist but does not")
+
+    @keyword(tags=("s3",))
+    def object_should_not_exist(self, bucket: str, key: str, message: str | None = None) -> None:
+        """Fails if ``s3://bucket/key`` exists.
+
+        | Object Should Not Exist | bronze | fixtures/${cid}.json |
+        """
+        if self._exists(bucket, key):
+            raise AssertionError(message or f"Object s3://{bucket}/{key} should not exist but does")
+
+    @keyword(tags=("s3", "destructive"))
+    def delete_objects_with_prefix(self, bucket: str, prefix: str) -> int:
+        """Deletes every object under ``prefix``; returns how many. Destructive: test environments only.
+
+        An empty prefix is refused (it would empty the bucket).
+
+        | ${n}= | Delete Objects With Prefix | bronze | fixtures/${cid}/ |
+        """
+        if not prefix:
+            raise ValueError("Refusing to delete with an empty prefix (that would empty the whole bucket)")
+        require_test_environment(self.ctx.target, f"delete objects under s3://{bucket}/{prefix}")
+        deleted = 0
+        while True:
+            keys = self._keys(bucket, prefix, 1000)
+            if not keys:
+                break
+            try:
+                self.ctx.s3().delete_objects(
+                    Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+                )
+            except (ClientError, BotoCoreError) as error:
+                raise s3_error(f"delete objects under s3://{bucket}/{prefix}", error) from None
+            deleted += len(keys)
+        logger.info(f"Deleted {deleted} object(s) under s3://{bucket}/{prefix}")
+        return deleted
+
+    # --- helpers --------------------------------------------------------------------
+    def _keys(self, bucket: str, prefix: str, limit: int) -> list[str]:
+        keys: list[str] = []
+        token: str | None = None
+        try:
+            while len(keys) < limit:
+                args: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": min(1000, limit - len(keys))}
+                if token:
+                    args["ContinuationToken"] = token
+                page = self.ctx.s3().list_objects_v2(**args)
+                keys += [o["Key"] for o in page.get("Contents", [])]
+                token = page.get("NextContinuationToken")
+                if not page.get("IsTruncated") or not token:
+                    break
+        except (ClientError, BotoCoreError) as error:
+            raise s3_error(f"list s3://{bucket}/{prefix}", error) from None
+        return keys
+
+    def _exists(self, bucket: str, key: str) -> bool:
+        try:
+            self.ctx.s3().head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise s3_error(f"check s3://{bucket}/{key}", error) from None
+        except BotoCoreError as error:
+            raise s3_error(f"check s3://{bucket}/{key}", error) from None
+        return True
