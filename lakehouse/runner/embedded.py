@@ -10,16 +10,16 @@ lock, so concurrent ``Ensure Profiles`` calls are safe.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import xmlrpc.client
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psutil
@@ -36,6 +36,7 @@ from lakehouse.runner.backend import (
     UpReport,
 )
 from lakehouse.settings import DEFAULT_PORTS, Settings
+from lhkit.locks import exclusive_lock
 from lhkit.polling import WaitTimeout, wait_until
 
 LOCK_TIMEOUT = 900.0
@@ -80,7 +81,7 @@ class EmbeddedBackend(PlatformBackend):
 
     def render_conf(self) -> str:
         s = self.settings
-        python = s.python if s.python.exists() else Path(os.sys.executable)
+        python = s.python if s.python.exists() else Path(sys.executable)
         pythonpath = os.pathsep.join([str(s.repo_root), str(s.repo_root / "libraries")])
         env = {"LH_STATE_DIR": str(s.state_dir), "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
         env.update({f"LH_PORT_{k.upper()}": str(v) for k, v in s.ports.items() if DEFAULT_PORTS.get(k) != v})
@@ -169,24 +170,13 @@ class EmbeddedBackend(PlatformBackend):
         for name in added:
             rpc.supervisor.addProcessGroup(name)
 
-    @contextmanager
-    def _lock(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-        self.settings.run_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.settings.run_dir / "lifecycle.lock", "w") as handle:
-
-            def try_lock() -> bool:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except BlockingIOError:
-                    return False
-
-            wait_until(try_lock, timeout=timeout, interval=0.2,
-                       description="the platform lifecycle lock (another process is starting services)", log=False)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _lock(self, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[float]:
+        return exclusive_lock(
+            self.settings.run_dir / "lifecycle.lock",
+            timeout,
+            holder=" ".join(sys.argv)[:200],
+            what="the platform lifecycle lock (another process is starting or stopping services)",
+        )
 
     # --- lifecycle ---------------------------------------------------------------
     def up(self, profiles: Iterable[str], timeout: float | None = None) -> UpReport:

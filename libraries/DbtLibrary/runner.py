@@ -6,10 +6,8 @@ Kept free of Robot imports so the pure parts are unit-testable.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,15 +16,14 @@ from typing import Any
 
 import yaml
 
+from lhkit.locks import LockTimeout, exclusive_lock
+
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "lakehouse" / "dbt"
 COMMANDS = ("run", "build", "test", "seed", "compile", "ls", "parse")
 FAILED_STATUSES = ("error", "fail", "runtime error")
 
-_thread_lock = threading.Lock()
-
-
-class DbtLockTimeout(AssertionError):
-    ROBOT_SUPPRESS_NAME = True
+# Raised when another process holds the dbt run lock for too long.
+DbtLockTimeout = LockTimeout
 
 
 @dataclass(frozen=True)
@@ -144,43 +141,6 @@ def parse_run_results(path: Path, manifest_path: Path | None = None) -> list[Nod
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: Path, timeout: float, holder: str) -> Iterator[float]:
-    """Hold an exclusive ``flock`` on ``path`` (shared by every process on this machine).
-
-    Yields the seconds spent waiting. On timeout, names the current holder.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    start = time.monotonic()
-    with _thread_lock, open(path, "a+") as fh:
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                waited = time.monotonic() - start
-                if waited >= timeout:
-                    fh.seek(0)
-                    current = fh.read().strip() or "unknown"
-                    raise DbtLockTimeout(
-                        f"Expected to acquire the dbt lock {path} within {timeout:.0f} s, "
-                        f"waited {waited:.1f} s; it is held by: {current}"
-                    ) from None
-                time.sleep(0.2)
-        waited = time.monotonic() - start
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}: {holder}\n")
-        fh.flush()
-        try:
-            yield waited
-        finally:
-            fh.seek(0)
-            fh.truncate()
-            fh.flush()
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
 def environment(values: Mapping[str, str]) -> Iterator[None]:
     """Set environment variables for the duration of an in-process dbt invocation."""
     saved = {k: os.environ.get(k) for k in values}
@@ -207,7 +167,8 @@ def invoke(
     from dbt.cli.main import dbtRunner
 
     command = args[0]
-    with exclusive_lock(lock_path, lock_timeout, "dbt " + " ".join(args[:1] + _selector_part(args))) as waited:
+    holder = "dbt " + " ".join(args[:1] + _selector_part(args))
+    with exclusive_lock(lock_path, lock_timeout, holder, what=f"the dbt run lock {lock_path}") as waited:
         run_results = target_path / "run_results.json"
         run_results.unlink(missing_ok=True)
         started = time.monotonic()

@@ -63,7 +63,7 @@ def test_lock_excludes_other_processes_and_names_holder(tmp_path: Path) -> None:
     proc.start()
     try:
         assert ready.wait(10)
-        with pytest.raises(DbtLockTimeout, match=r"held by: pid .*holder-process"), exclusive_lock(lock, 0.5, "me"):
+        with pytest.raises(DbtLockTimeout, match=r"held by pid .*holder-process"), exclusive_lock(lock, 0.5, "me"):
             pass
         start = time.monotonic()
         with exclusive_lock(lock, 10, "me") as waited:
