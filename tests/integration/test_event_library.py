@@ -4,6 +4,7 @@ and the keywords work from a real Robot Framework run (argument conversion, logg
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid

@@ -11,6 +11,7 @@ import pytest
 from robot.api import ExecutionResult
 
 from lakehouse.runner.embedded import EmbeddedBackend
+from lakehouse.settings import Settings
 
 pytestmark = pytest.mark.profiles("core")
 
@@ -19,7 +20,7 @@ FOUNDATION = ROOT / "suites" / "01_foundation"
 
 CASES = {
     # service stopped -> (suite file, test that must fail, text its message must contain)
-    "kafka": ("kafka_broker.robot", "Broker Answers Metadata Requests", "19092"),
+    "kafka": ("kafka_broker.robot", "Broker Answers Metadata Requests", Settings.load().kafka_bootstrap),
     "schema-registry": ("schema_registry.robot", "Domain Subjects Are Registered With Their Contracts", "trips-value"),
     "s3": ("object_store.robot", "S3 Round Trip Works", "bronze"),
 }
