@@ -131,7 +131,13 @@ def test_keywords_work_in_a_real_robot_run(tmp_path: Path) -> None:
             str(suite),
         ],
         cwd=REPO,
-        env={"PYTHONPATH": f"{REPO}:{REPO / 'libraries'}", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        # Keep LH_* (state dir, port overrides) so the run aims at the same platform.
+        env={
+            **{k: v for k, v in os.environ.items() if k.startswith("LH_")},
+            "PYTHONPATH": f"{REPO}:{REPO / 'libraries'}",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+        },
         capture_output=True,
         text=True,
         timeout=180,
