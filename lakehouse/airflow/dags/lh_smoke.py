@@ -1,0 +1,26 @@
+"""``lh_smoke``: one task returning a dict. Used to measure trigger-to-success latency and as a warm-up run."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+
+
+@dag(
+    dag_id="lh_smoke",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    is_paused_upon_creation=False,
+    tags=["lakehouse", "smoke"],
+    doc_md=__doc__,
+)
+def lh_smoke():
+    @task
+    def say(params: dict | None = None) -> dict:
+        return {"answer": 42, "echo": (params or {}).get("echo")}
+
+    say()
+
+
+lh_smoke()
