@@ -14,30 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "libraries")]
 
-from lakehouse.settings import DEFAULT_PORTS, Settings  # noqa: E402
 
 OFFSET = 1000
-
-
-def isolated_settings() -> Settings:
-    main = Settings.load()
-    state = Path(tempfile.mkdtemp(prefix="lh-bench-", dir="/tmp"))
-    for name in ("venv", "artifacts"):
-        (state / name).symlink_to(getattr(main, f"{name}_dir" if name == "venv" else "artifacts_dir"))
-    os.environ["LH_STATE_DIR"] = str(state)
-    for key, port in DEFAULT_PORTS.items():
-        os.environ[f"LH_PORT_{key.upper()}"] = str(port + OFFSET)
-    return Settings.load()
 
 
 def main() -> int:
@@ -45,11 +31,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--settle", type=float, default=5.0, help="seconds to wait before sampling RSS")
     args = parser.parse_args()
-    settings = isolated_settings()
     from lakehouse.runner.embedded import EmbeddedBackend
+    from lakehouse.runner.isolated import isolated_platform
 
     runs = []
-    try:
+    with isolated_platform(OFFSET) as settings:
         for i in range(args.runs):
             backend = EmbeddedBackend(settings)
             report = backend.up(["core"])
@@ -67,11 +53,6 @@ def main() -> int:
             print(f"run {i + 1}: healthy in {report.seconds:.2f} s; ready after {runs[-1]['ready_after']}; "
                   f"RSS {runs[-1]['rss_total_mb']} MB {runs[-1]['rss_mb']}", flush=True)
             backend.down()
-    finally:
-        try:
-            EmbeddedBackend(settings).down()
-        finally:
-            shutil.rmtree(settings.state_dir, ignore_errors=True)
     warm = [r["seconds_to_healthy"] for r in runs[1:]] or [runs[0]["seconds_to_healthy"]]
     summary = {
         "benchmark": "core profile start to healthy (provisioned) and RSS",
