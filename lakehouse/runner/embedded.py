@@ -19,6 +19,7 @@ import sys
 import time
 import xmlrpc.client
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -201,6 +202,8 @@ class EmbeddedBackend(PlatformBackend):
         started: list[str] = []
         already: list[str] = []
         last: dict[str, str] = {}
+        probes: dict[str, Future[tuple[bool, str]]] = {}
+        pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="probe")
 
         def tick() -> dict[str, Service]:
             infos = self._infos()
@@ -237,12 +240,19 @@ class EmbeddedBackend(PlatformBackend):
                 else:
                     if state in ("FATAL", "EXITED", "STOPPED"):
                         raise self._failure(svc.name, f"is {state} (exit status {info['exitstatus']})")
-                    ok, detail = check(svc.probe, self.settings)
-                    if ok:
-                        del pending[svc.name]
-                        ready_after[svc.name] = now - t0
-                        continue
-                    last[svc.name] = f"{state}, probe: {detail}"
+                    # Probes run in the background, so a slow one (a broker still
+                    # starting) does not delay noticing that another service is ready.
+                    future = probes.get(svc.name)
+                    if future is None:
+                        probes[svc.name] = pool.submit(check, svc.probe, self.settings)
+                    elif future.done():
+                        del probes[svc.name]
+                        ok, detail = future.result()
+                        if ok:
+                            del pending[svc.name]
+                            ready_after[svc.name] = now - t0
+                            continue
+                        last[svc.name] = f"{state}, probe: {detail}"
                 if now - started_at[svc.name] > svc.start_timeout:
                     raise self._failure(
                         svc.name, f"not ready {svc.start_timeout:.0f} s after start (last: {last.get(svc.name)})"
@@ -262,6 +272,8 @@ class EmbeddedBackend(PlatformBackend):
             )
         except WaitTimeout as error:
             raise LifecycleError(str(error)) from None
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         return started, already, ready_after
 
     def _failure(self, name: str, what: str) -> LifecycleError:
