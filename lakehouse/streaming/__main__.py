@@ -1,0 +1,5 @@
+import sys
+
+from lakehouse.streaming.app import main
+
+sys.exit(main())

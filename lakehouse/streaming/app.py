@@ -1,0 +1,376 @@
+"""Bronze ingestion: every domain topic → its Bronze Delta table on S3, invalid records → the DLQ.
+
+One Kafka ``readStream`` subscribes to all topics; ``foreachBatch`` routes each
+record (:func:`lakehouse.streaming.routing.route`) and appends one Delta commit
+per non-empty table. Exactly-once per table comes from the Delta writer options
+``txnAppId``/``txnVersion``: a replayed batch (after a crash or restart) finds its
+``txnVersion`` already committed for that table and is skipped there.
+
+``txnAppId`` includes a generation id stored *inside* the checkpoint directory.
+Deleting the checkpoint therefore also changes the app id, so the restarted
+query (batch ids from 0 again) cannot have its writes skipped silently. It then
+resumes after the highest offsets already in Bronze and the DLQ, so no record is
+written twice either.
+
+Run with the Spark venv's python: ``python -m lakehouse.streaming``.
+Configuration (env, set by the service catalogue): ``LH_STREAMING_CHECKPOINT``,
+``LH_STREAMING_TRIGGER``, ``LH_STREAMING_MAX_BYTES``, ``LH_STREAMING_DRIVER_MEMORY``,
+``LH_STREAMING_MAX_OFFSETS_PER_TRIGGER``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse.contracts import TOPICS
+from lakehouse.provision.data_platform import spark_jars
+from lakehouse.settings import Settings
+from lakehouse.streaming.metrics import Metrics, serve
+from lakehouse.streaming.routing import DEFAULT_MAX_BYTES, route
+from lakehouse.streaming.tables import (
+    ALL_TABLES,
+    BRONZE_SCHEMA,
+    DLQ_SCHEMA,
+    DLQ_TABLE,
+    PARTITION_COLUMN,
+    table_uri,
+)
+
+GENERATION_FILE = "lakehouse-generation"
+WRITE_THREADS = 4
+CORRELATION_HEADER = "correlation_id"
+
+
+@dataclass(frozen=True)
+class StreamingConfig:
+    checkpoint: Path
+    trigger: str
+    max_bytes: int
+    driver_memory: str
+    max_offsets_per_trigger: int
+
+    @classmethod
+    def from_env(cls, settings: Settings) -> StreamingConfig:
+        env = os.environ
+        return cls(
+            checkpoint=Path(env.get("LH_STREAMING_CHECKPOINT", settings.data_dir / "streaming" / "checkpoint")),
+            trigger=env.get("LH_STREAMING_TRIGGER", "1 second"),
+            max_bytes=int(env.get("LH_STREAMING_MAX_BYTES", DEFAULT_MAX_BYTES)),
+            driver_memory=env.get("LH_STREAMING_DRIVER_MEMORY", "768m"),
+            max_offsets_per_trigger=int(env.get("LH_STREAMING_MAX_OFFSETS_PER_TRIGGER", "5000")),
+        )
+
+
+def log(message: str) -> None:
+    print(f"{datetime.now(UTC):%H:%M:%S} [bronze-streaming] {message}", flush=True)
+
+
+def checkpoint_generation(checkpoint: Path) -> tuple[str, bool]:
+    """The generation id kept in the checkpoint dir, and whether the checkpoint is fresh."""
+    checkpoint.mkdir(parents=True, exist_ok=True)
+    fresh = not (checkpoint / "offsets").exists()
+    path = checkpoint / GENERATION_FILE
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(uuid.uuid4().hex[:12] + "\n")
+        tmp.replace(path)
+    return path.read_text().strip(), fresh
+
+
+def last_batch_in(checkpoint: Path, log: str) -> int:
+    """Highest batch id in the checkpoint's ``commits`` (done) or ``offsets`` (planned) log, -1 if none."""
+    try:
+        names = os.listdir(checkpoint / log)
+    except OSError:
+        return -1
+    return max((int(n) for n in names if n.isdigit()), default=-1)
+
+
+def build_spark(settings: Settings, cfg: StreamingConfig) -> SparkSession:
+    jars = spark_jars(settings)
+    # Spark otherwise resolves the hostname and binds its block manager to a public address.
+    os.environ["SPARK_LOCAL_IP"] = settings.host
+    if not jars:
+        raise SystemExit("No Spark jars provisioned; run the data-platform provisioning first")
+    work = settings.data_dir / "streaming"
+    s3 = {
+        "endpoint": settings.s3_endpoint,
+        "endpoint.region": "us-east-1",
+        "path.style.access": "true",
+        "connection.ssl.enabled": "false",
+        "access.key": settings.s3_access_key,
+        "secret.key": settings.s3_secret_key,
+        "aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+        "attempts.maximum": "3",
+        "connection.establish.timeout": "15s",
+        "connection.timeout": "30s",
+        # Skip the HEAD/LIST probes before every file create (Delta never overwrites data files).
+        "create.performance": "true",
+    }
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName("lakehouse-bronze")
+        .config("spark.jars", ",".join(str(j) for j in jars))
+        .config("spark.driver.memory", cfg.driver_memory)
+        # Bounded off-heap so the whole service (JVM + python) stays inside its cgroup budget.
+        .config(
+            "spark.driver.extraJavaOptions",
+            "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=384m -XX:ReservedCodeCacheSize=64m "
+            "-XX:MaxDirectMemorySize=128m -Xss512k",
+        )
+        .config("spark.driver.host", settings.host)
+        .config("spark.driver.bindAddress", settings.host)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        # Batches are small: planning and code generation dominate, not row throughput.
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.default.parallelism", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.local.dir", str(work / "tmp"))
+        .config("spark.sql.warehouse.dir", str(work / "warehouse"))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.databricks.delta.snapshotPartitions", "2")
+        # The .crc checksum file costs an extra state computation per commit; Bronze does not need it.
+        .config("spark.databricks.delta.writeChecksumFile.enabled", "false")
+        .config("spark.sql.streaming.minBatchesToRetain", "20")
+        # Idle progress every second keeps /health and the lag gauge fresh.
+        .config("spark.sql.streaming.noDataProgressEventInterval", "1000ms")
+    )
+    for key, value in s3.items():
+        builder = builder.config(f"spark.hadoop.fs.s3a.{key}", value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def resume_offsets(spark: SparkSession) -> dict[str, dict[str, int]]:
+    """Next offset per topic-partition after what Bronze and the DLQ already hold."""
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for table in ALL_TABLES:
+        try:
+            rows = (
+                spark.read.format("delta").load(table_uri(table, "s3a"))
+                .groupBy("_kafka_topic", "_kafka_partition").max("_kafka_offset").collect()
+            )
+        except Exception as error:
+            if "is not a Delta table" in str(error) or "PATH_NOT_FOUND" in str(error):
+                continue
+            raise
+        for topic, partition, offset in rows:
+            key = str(partition)
+            found[topic][key] = max(found[topic].get(key, -1), int(offset) + 1)
+    return dict(found)
+
+
+def starting_offsets(resume: dict[str, dict[str, int]]) -> str:
+    """``startingOffsets`` JSON: resume points, ``-2`` (earliest) for partitions never seen."""
+    spec = {t.name: {str(p): resume.get(t.name, {}).get(str(p), -2) for p in range(t.partitions)} for t in TOPICS}
+    return json.dumps(spec)
+
+
+class BronzeWriter:
+    """The ``foreachBatch`` function: route, then one idempotent Delta append per non-empty table."""
+
+    def __init__(self, app_id: str, cfg: StreamingConfig, metrics: Metrics) -> None:
+        self.app_id = app_id
+        self.cfg = cfg
+        self.metrics = metrics
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        started = time.monotonic()
+        records = batch.select("topic", "partition", "offset", "timestamp", "value", "headers").toArrow()
+        if records.num_rows == 0:
+            self.metrics.record_batch(batch_id, time.monotonic() - started, {}, {})
+            return
+        now = datetime.now(UTC)
+        tables = self.route_batch(records, now)
+        t_routed = time.monotonic()
+        spark = batch.sparkSession
+        cids = {c for d in tables.values() for c in d.column("correlation_id").to_pylist() if c}
+        self.metrics.begin_batch(batch_id, list(tables), sorted(cids))
+        # Tables are independent Delta logs: commit them concurrently, since each
+        # commit mostly waits on S3 round trips. Any failure fails the batch, and
+        # the replay skips the tables that already hold this txnVersion.
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="delta-append") as pool:
+            futures = {t: pool.submit(self.append, spark, t, d, batch_id) for t, d in tables.items()}
+            for future in futures.values():
+                future.result()
+        rows = {t: d.num_rows for t, d in tables.items() if t != DLQ_TABLE}
+        dlq = dict(Counter(tables[DLQ_TABLE].column("error_type").to_pylist())) if DLQ_TABLE in tables else {}
+        duration = time.monotonic() - started
+        self.metrics.record_batch(batch_id, duration, rows, dlq)
+        log(
+            f"batch {batch_id}: {records.num_rows} records in {duration:.2f} s "
+            f"(read+route {t_routed - started:.2f} s); "
+            f"bronze {rows}; dlq {dlq}"
+        )
+
+    def append(self, spark: SparkSession, table: str, data: pa.Table, batch_id: int) -> None:
+        """Idempotent append of one batch to one table (skipped by Delta if this batch is already there)."""
+        path = table_uri(table, "s3a")
+        (
+            spark.createDataFrame(data).write.format("delta").mode("append")
+            .partitionBy(PARTITION_COLUMN)
+            .option("txnAppId", self.app_id)
+            .option("txnVersion", batch_id)
+            .save(path)
+        )
+        self.metrics.table_committed(batch_id, table, delta_version(spark, path), offset_ranges(data))
+
+    def route_batch(self, records: pa.Table, now: datetime) -> dict[str, pa.Table]:
+        """Split one batch of Kafka records into Arrow tables, one per target table."""
+        topics = records.column("topic").to_pylist()
+        values = records.column("value").to_pylist()
+        routed = [route(t, v, self.cfg.max_bytes) for t, v in zip(topics, values, strict=True)]
+        by_table: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(routed):
+            by_table[r.table or DLQ_TABLE].append(i)
+        today = now.date()
+        out: dict[str, pa.Table] = {}
+        for table, idx in by_table.items():
+            meta = records.take(pa.array(idx, pa.int64()))
+            picked = [routed[i] for i in idx]
+            n = len(idx)
+            cols: dict[str, Any] = {
+                "_raw_value": [r.raw_value for r in picked],
+                "_kafka_topic": meta.column("topic"),
+                "_kafka_partition": meta.column("partition").cast(pa.int32()),
+                "_kafka_offset": meta.column("offset").cast(pa.int64()),
+                "_kafka_timestamp": meta.column("timestamp").cast(pa.timestamp("us", tz="UTC")),
+                "_ingested_at": [now] * n,
+                "correlation_id": [r.correlation_id for r in picked],
+                PARTITION_COLUMN: [today] * n,
+            }
+            schema = BRONZE_SCHEMA
+            if table == DLQ_TABLE:
+                headers = meta.column("headers").to_pylist()
+                cols["correlation_id"] = [
+                    r.correlation_id or header_value(h, CORRELATION_HEADER)
+                    for r, h in zip(picked, headers, strict=True)
+                ]
+                cols["_raw_encoding"] = [r.raw_encoding for r in picked]
+                cols["error_type"] = [r.error_type.value if r.error_type else None for r in picked]
+                cols["error_message"] = [r.error_message for r in picked]
+                schema = DLQ_SCHEMA
+            out[table] = pa.table({name: cols[name] for name in schema.names}, schema=schema)
+        return out
+
+
+def header_value(headers: list[dict[str, Any]] | None, name: str) -> str | None:
+    """A Kafka header as text (first occurrence), or None."""
+    for header in headers or []:
+        if header.get("key") == name and header.get("value") is not None:
+            return bytes(header["value"]).decode("utf-8", "replace") or None
+    return None
+
+
+def offset_ranges(data: pa.Table) -> dict[str, dict[str, list[int]]]:
+    """``{topic: {partition: [min offset, max offset]}}`` of one table's part of a batch (for lineage)."""
+    out: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for topic, partition, offset in zip(
+        data.column("_kafka_topic").to_pylist(),
+        data.column("_kafka_partition").to_pylist(),
+        data.column("_kafka_offset").to_pylist(),
+        strict=True,
+    ):
+        lo_hi = out[topic].setdefault(str(partition), [offset, offset])
+        lo_hi[0], lo_hi[1] = min(lo_hi[0], offset), max(lo_hi[1], offset)
+    return dict(out)
+
+
+def delta_version(spark: SparkSession, path: str) -> int:
+    """The table's current version from the driver's cached DeltaLog (no extra Spark job)."""
+    try:
+        jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
+        log_ = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)  # type: ignore[attr-defined]
+        return int(log_.unsafeVolatileSnapshot().version())
+    except Exception:
+        return -1
+
+
+def _progress_dict(progress: Any) -> dict[str, Any] | None:
+    if progress is None:
+        return None
+    if isinstance(progress, dict):
+        return progress
+    return json.loads(progress.json)
+
+
+def main() -> int:
+    settings = Settings.load()
+    cfg = StreamingConfig.from_env(settings)
+    generation, fresh = checkpoint_generation(cfg.checkpoint)
+    app_id = f"lakehouse-bronze-{generation}"
+    metrics = Metrics(app_id=app_id, last_batch_id=last_batch_in(cfg.checkpoint, "commits"))
+    server = serve(metrics, settings.host, settings.ports["streaming_metrics"])
+    state = "fresh" if fresh else "resumed"
+    log(f"metrics on {settings.streaming_metrics_url}; checkpoint {cfg.checkpoint} ({state}); txnAppId {app_id}")
+    spark = build_spark(settings, cfg)
+    start_spec = starting_offsets(resume_offsets(spark) if fresh else {})
+    if fresh:
+        log(f"fresh checkpoint: starting offsets {start_spec}")
+    stream = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", settings.kafka_bootstrap)
+        .option("subscribe", ",".join(t.name for t in TOPICS))
+        .option("startingOffsets", start_spec)
+        .option("maxOffsetsPerTrigger", cfg.max_offsets_per_trigger)
+        .option("failOnDataLoss", "false")
+        # A fetch that reaches the end of the available data must not wait the default 500 ms for more.
+        .option("kafka.fetch.max.wait.ms", "20")
+        # Producers also put the correlation id in a header: the DLQ's fallback for unparseable payloads.
+        .option("includeHeaders", "true")
+        .load()
+    )
+    query = (
+        stream.writeStream.queryName("bronze")
+        .foreachBatch(BronzeWriter(app_id, cfg, metrics))
+        .option("checkpointLocation", str(cfg.checkpoint))
+        .trigger(processingTime=cfg.trigger)
+        .start()
+    )
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+    exit_code = 0
+    try:
+        while not stopping:
+            if query.awaitTermination(1):
+                break
+            metrics.record_progress(_progress_dict(query.lastProgress), query.isActive)
+            metrics.planned_batch_id = last_batch_in(cfg.checkpoint, "offsets")
+        error = query.exception()
+        if error is not None:
+            metrics.last_error = str(error)[:2000]
+            log(f"query failed: {error}")
+            exit_code = 1
+    finally:
+        metrics.record_progress(None, False)
+        log(f"stopping (signal {stopping[0] if stopping else '-'})")
+        if query.isActive:
+            query.stop()
+        spark.stop()
+        server.shutdown()
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

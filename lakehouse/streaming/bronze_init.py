@@ -1,0 +1,60 @@
+"""bronze-init: create the 8 Bronze tables and the DLQ table, empty, before streaming starts.
+
+Created with delta-rs from the Arrow schemas in :mod:`lakehouse.streaming.tables`,
+partitioned by ``_ingestion_date``, so queries work before the first event arrives.
+Existing tables are checked, not touched: a schema that differs from the declared
+one is an error (the streaming job would fail on its first append otherwise).
+Runs strictly before ``bronze-streaming`` (single writer per table).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pyarrow as pa
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+
+from lakehouse.settings import Settings
+from lakehouse.streaming.tables import ALL_TABLES, PARTITION_COLUMN, schema_of, table_uri
+
+
+def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
+    return [(f.name, str(f.type)) for f in schema]
+
+
+def ensure_table(table: str, options: dict[str, str]) -> str:
+    """Create ``table`` if missing; return what was done."""
+    uri = table_uri(table)
+    schema = schema_of(table)
+    try:
+        existing = DeltaTable(uri, storage_options=options)
+    except TableNotFoundError:
+        DeltaTable.create(
+            uri,
+            schema=schema,
+            partition_by=[PARTITION_COLUMN],
+            name=table,
+            description=f"Bronze {table}: raw Kafka records with metadata, written by bronze-streaming",
+            storage_options=options,
+        )
+        return f"created {uri}"
+    have = _columns(pa.schema(existing.schema().to_arrow()))
+    want = _columns(schema)
+    if have != want or existing.metadata().partition_columns != [PARTITION_COLUMN]:
+        raise SystemExit(
+            f"{uri} exists with a different layout.\n  expected: {want} partitioned by [{PARTITION_COLUMN}]\n"
+            f"  found:    {have} partitioned by {existing.metadata().partition_columns}"
+        )
+    return f"{uri} exists (version {existing.version()})"
+
+
+def main() -> int:
+    options = Settings.load().s3_storage_options()
+    for table in ALL_TABLES:
+        print(ensure_table(table, options), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Pure parts of the streaming job's metrics endpoint and table declarations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lakehouse.streaming.metrics import Metrics, lag_per_topic, prometheus_text
+from lakehouse.streaming.tables import ALL_TABLES, BRONZE_SCHEMA, DLQ_SCHEMA, table_name, table_uri
+
+
+def test_lag_is_latest_minus_processed_summed_over_partitions() -> None:
+    end = {"trips": {"0": 5, "1": 7}}
+    latest = {"trips": {"0": 9, "1": 7}, "ratings": {"0": 3}}
+    assert lag_per_topic(end, latest) == {"trips": 4, "ratings": 3}
+
+
+def test_lag_never_negative() -> None:
+    assert lag_per_topic({"t": {"0": 10}}, {"t": {"0": 8}}) == {"t": 0}
+
+
+def test_progress_offsets_parse_from_json_text() -> None:
+    m = Metrics(app_id="a")
+    m.record_progress(
+        {"sources": [{"endOffset": json.dumps({"trips": {"0": 2}}), "latestOffset": json.dumps({"trips": {"0": 5}})}]},
+        True,
+    )
+    snap = m.snapshot()
+    assert snap["lag"] == {"trips": 3}
+    assert snap["query_active"] is True
+    assert m.healthy()[0]
+
+
+def test_health_fails_without_progress_or_when_inactive() -> None:
+    m = Metrics(app_id="a")
+    assert not m.healthy()[0]
+    m.record_progress({"sources": []}, False)
+    assert not m.healthy()[0]
+
+
+def test_batches_accumulate_and_render_as_prometheus() -> None:
+    m = Metrics(app_id="a")
+    m.begin_batch(3, ["trips", "dlq"], ["c1"])
+    m.table_committed(3, "trips", 4, {"trips": {"1": [10, 15]}})
+    assert m.snapshot()["current_batch"]["committed"] == ["trips"]
+    m.table_committed(3, "dlq", 2)
+    m.record_batch(3, 0.5, {"trips": 6}, {"INVALID_JSON": 1})
+    assert m.snapshot()["current_batch"] is None
+    m.table_committed(4, "trips", 5)
+    m.record_batch(4, 0.25, {"trips": 1}, {})
+    snap = m.snapshot()
+    assert snap["rows"] == {"trips": 7}
+    assert snap["dlq_rows_total"] == 1
+    assert snap["last_batch_id"] == 4
+    assert snap["last_commit"]["trips"] == {"batch_id": 4, "delta_version": 5}
+    assert next(iter(m.commits))["offsets"] == {"trips": {"1": [10, 15]}}
+    text = prometheus_text(snap)
+    assert 'lakehouse_bronze_rows_total{table="trips"} 7' in text
+    assert 'lakehouse_bronze_dlq_rows_total{error_type="INVALID_JSON"} 1' in text
+    assert "lakehouse_bronze_last_batch_id 4" in text
+
+
+def test_table_names_accept_topic_table_and_layer_prefix() -> None:
+    assert table_name("gps-pings") == "gps_pings"
+    assert table_name("bronze.gps_pings") == "gps_pings"
+    assert table_name("dlq") == "dlq"
+    with pytest.raises(ValueError, match="Known"):
+        table_name("silver.trips")
+    assert table_uri("trips", "s3a") == "s3a://bronze/trips"
+    assert len(ALL_TABLES) == 9
+
+
+def test_dlq_shares_the_bronze_metadata_columns() -> None:
+    for name in ("_raw_value", "_kafka_topic", "_kafka_partition", "_kafka_offset", "_kafka_timestamp",
+                 "_ingested_at", "correlation_id", "_ingestion_date"):
+        assert DLQ_SCHEMA.field(name).type == BRONZE_SCHEMA.field(name).type
+    assert BRONZE_SCHEMA.names[-1] == DLQ_SCHEMA.names[-1] == "_ingestion_date"
