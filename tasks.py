@@ -100,17 +100,29 @@ def _suite_profiles(paths: list[str]) -> list[str]:
     return profiles_for_suites([str(ROOT / p) for p in paths])
 
 
-def _pabot(c: Context, paths: list[str], outputdir: Path, processes: int, extra: list[str]) -> int:
-    outputdir.mkdir(parents=True, exist_ok=True)
-    args = [
-        "pabot", "--pabotlib", "--pabotlibport", "0", "--processes", str(processes),
-        "--artifactsinsubfolders",
-        "--outputdir", str(outputdir), "--loglevel", "DEBUG:INFO",
-        "--pythonpath", str(ROOT), "--pythonpath", str(ROOT / "libraries"),
-        *extra, *paths,
-    ]
-    result = c.run(" ".join(args), warn=True, pty=False)
-    return result.exited
+def _run_suites(c: Context, paths: list[str], outputdir: Path, processes: int, extra: list[str]) -> int:
+    """Run suites in two phases and merge them into one log.
+
+    1. pabot runs everything not tagged ``serial`` in parallel;
+    2. tests tagged ``serial`` (they restart or kill shared services) run alone, one at a time.
+    ``rebot --merge`` then writes results/output.xml, log.html and report.html.
+    """
+    for old in ("output.xml", "log.html", "report.html"):
+        (outputdir / old).unlink(missing_ok=True)
+    common = ["--loglevel", "DEBUG:INFO", "--pythonpath", str(ROOT), "--pythonpath", str(ROOT / "libraries"), *extra]
+    parallel = outputdir / "parallel"
+    serial = outputdir / "serial"
+    c.run(" ".join(["pabot", "--pabotlib", "--pabotlibport", "0", "--processes", str(processes),
+                    "--artifactsinsubfolders", "--outputdir", str(parallel), "--exclude", "serial",
+                    "--runemptysuite", *common, *paths]), warn=True, pty=False)
+    c.run(" ".join(["robot", "--outputdir", str(serial), "--include", "serial", "--runemptysuite",
+                    "--log", "NONE", "--report", "NONE", *common, *paths]), warn=True, pty=False)
+    outputs = [str(d / "output.xml") for d in (parallel, serial) if (d / "output.xml").exists()]
+    if not outputs:
+        raise Exit("no Robot output was produced", code=3)
+    merged = c.run(" ".join(["rebot", "--merge", "--name", "Suites", "--outputdir", str(outputdir),
+                             "--output", "output.xml", *outputs]), warn=True, pty=False)
+    return merged.exited
 
 
 @task(
@@ -136,7 +148,7 @@ def run(c: Context, suite: list[str] | None = None, keep: bool = False, processe
     _say(f"platform ready in {report.seconds:.1f} s")
     extra = [f"--include {i}" for i in include or []] + [f"--exclude {e}" for e in exclude or []]
     try:
-        rc = _pabot(c, paths, RESULTS, processes, extra)
+        rc = _run_suites(c, paths, RESULTS, processes, extra)
     finally:
         if keep:
             _say("platform left running (--keep); stop it with ./lh down")
@@ -191,7 +203,7 @@ def test(c: Context, keep: bool = False) -> None:
     try:
         if c.run("pytest -q tests/integration", warn=True).exited != 0:
             failures.append("pytest tests/integration")
-        if _pabot(c, ["suites"], RESULTS, 2, []) != 0:
+        if _run_suites(c, ["suites"], RESULTS, 2, []) != 0:
             failures.append("robot suites")
         leaks = _secret_leaks()
         if leaks:

@@ -51,6 +51,10 @@ class Service:
     # ``module:function(settings)`` run by the launcher before the command is
     # exec'd: writes config files, formats storage. Must be idempotent.
     prepare: str | None = None
+    # SIGTERM the whole process group on stop (default), or only the main process,
+    # for services that stop their own children in order (Spark: python driver,
+    # then its JVM). A group SIGKILL follows the grace period either way.
+    stop_group: bool = True
 
     @property
     def log_name(self) -> str:

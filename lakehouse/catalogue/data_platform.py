@@ -61,6 +61,8 @@ def services(settings: Settings) -> list[Service]:
             memory_mb=STREAMING_MEMORY_MB,
             # JVM start, first Kafka fetch and the first Delta commits on a busy 2-core box.
             start_timeout=180,
+            # The driver stops the query and its JVM itself on SIGTERM.
+            stop_group=False,
             workdir=str(s.repo_root),
         ),
     ]

@@ -118,7 +118,7 @@ class EmbeddedBackend(PlatformBackend):
                 "exitcodes=0",
                 "stopsignal=TERM",
                 "stopwaitsecs=20",
-                "stopasgroup=true",
+                f"stopasgroup={'true' if svc.stop_group else 'false'}",
                 "killasgroup=true",
                 "redirect_stderr=true",
                 f"stdout_logfile={s.logs_dir / svc.log_name}",

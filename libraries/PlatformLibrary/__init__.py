@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -76,6 +78,7 @@ class PlatformLibrary:
         self._baseline: dict[str, dict[str, Any]] = {}
         # The running-model suites (with their tests and tags), innermost last.
         self._suites: list[Any] = []
+        self._samplers: dict[str, _MemorySampler] = {}
         self.ROBOT_LIBRARY_LISTENER = self
 
     # Library listener: keeps the running suite model, whose tests carry the tags.
@@ -304,6 +307,54 @@ class PlatformLibrary:
         """Return RSS plus cgroup figures (``limit_bytes``, ``cgroup_peak_bytes``, ``oom_kills``, ``failcnt``)."""
         return dict(self.backend.memory(name).__dict__)
 
+    @keyword(tags=("Memory", "Getter"))
+    def get_service_memory_limit(self, name: str) -> int:
+        """Return the service's enforced memory limit in MB (its cgroup limit), or 0 when none is enforced.
+
+        The embedded runner enforces each service's budget as a cgroup v1 memory limit
+        when it runs as root; elsewhere only the budget is declared, and tests fall back
+        to sampling RSS (`Start Memory Sampling`).
+
+        | ${limit}=    Get Service Memory Limit    bronze-streaming
+        """
+        usage = self.backend.memory(name)
+        limit = (usage.limit_bytes or 0) // 2**20
+        logger.info(f"{name}: " + (f"memory limit {limit} MB enforced by its cgroup" if limit
+                                   else "no enforced memory limit (no memory cgroup)"))
+        return limit
+
+    @keyword(tags=("Memory",))
+    def start_memory_sampling(self, name: str, interval: timedelta = timedelta(milliseconds=200)) -> str:
+        """Sample the service's RSS in the background until `Stop Memory Sampling`; returns a sampler id.
+
+        | ${sampler}=    Start Memory Sampling    bronze-streaming
+        | Publish Burst
+        | ${memory}=    Stop Memory Sampling    ${sampler}
+        | Should Be True    ${memory}[peak_rss_mb] < 1536
+        """
+        sampler = _MemorySampler(self.backend, name, to_seconds(interval, 0.2))
+        self._samplers[sampler.id] = sampler
+        sampler.start()
+        return sampler.id
+
+    @keyword(tags=("Memory",))
+    def stop_memory_sampling(self, sampler: str) -> dict[str, Any]:
+        """Stop a sampler; return ``peak_rss_mb``, ``mean_rss_mb``, ``samples``, ``seconds`` and, with a
+        cgroup, ``cgroup_peak_mb``, ``limit_mb`` and ``oom_kills``. Fails if the service was not running
+        at some sample (it died or restarted meanwhile)."""
+        try:
+            result = self._samplers.pop(sampler).stop()
+        except KeyError:
+            raise ValueError(f"Unknown memory sampler '{sampler}'") from None
+        logger.info(f"{result['service']}: peak RSS {result['peak_rss_mb']} MB, mean {result['mean_rss_mb']} MB "
+                    f"over {result['samples']} samples in {result['seconds']} s"
+                    + (f"; cgroup peak {result['cgroup_peak_mb']} MB of limit {result['limit_mb']} MB, "
+                       f"OOM kills {result['oom_kills']}" if result.get("limit_mb") else ""))
+        if result["not_running_samples"]:
+            raise AssertionError(f"'{result['service']}' was not running in {result['not_running_samples']} of "
+                                 f"{result['samples']} samples (states seen: {', '.join(result['states'])})")
+        return result
+
     # --- restarts ----------------------------------------------------------------
     @keyword(tags=("Restarts",))
     def mark_service_state(self, name: str) -> dict[str, Any]:
@@ -386,3 +437,55 @@ def _settings():
     from lakehouse.settings import Settings
 
     return Settings.load()
+
+
+class _MemorySampler:
+    """Background RSS sampling of one service (a thread; stopped by `Stop Memory Sampling`)."""
+
+    _counter = itertools.count(1)
+
+    def __init__(self, backend: PlatformBackend, name: str, interval: float):
+        self.id = f"{name}#{next(self._counter)}"
+        self.backend, self.name, self.interval = backend, name, interval
+        self.rss: list[int] = []
+        self.states: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"memory-sampler-{self.id}", daemon=True)
+        self._started = 0.0
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            st = self.backend.service_status(self.name)
+            self.states.append(st.state)
+            self.rss.append(st.rss_bytes or 0)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join(10)
+        mb = [r / 2**20 for r in self.rss] or [0.0]
+        out: dict[str, Any] = {
+            "service": self.name,
+            "samples": len(self.rss),
+            "seconds": round(time.monotonic() - self._started, 1),
+            "peak_rss_mb": round(max(mb), 1),
+            "mean_rss_mb": round(sum(mb) / len(mb), 1),
+            "states": sorted(set(self.states)),
+            "not_running_samples": sum(1 for s in self.states if s != "RUNNING"),
+        }
+        try:
+            usage = self.backend.memory(self.name)
+        except LifecycleError:
+            return out
+        if usage.limit_bytes:
+            out.update(
+                limit_mb=usage.limit_bytes // 2**20,
+                cgroup_peak_mb=round((usage.cgroup_peak_bytes or 0) / 2**20),
+                oom_kills=usage.oom_kills,
+            )
+        return out
+

@@ -129,6 +129,9 @@ def run_dbt(command: str, selector: str, run_id: str) -> str:
         # Only tests whose parents are all in this layer: a Silver-vs-Gold reconciliation test must
         # not run (and fail) before dbt_gold has built its side.
         argv += ["--indirect-selection", "cautious"]
+    # dbt rewrites whole Silver/Gold tables: take the same lock as the DbtLibrary (flock(2) on
+    # run/dbt.lock), so a DAG run and a test's in-process dbt run never write them at once.
+    argv = ["flock", "--wait", "1200", str(state / "run" / "dbt.lock"), *argv]
     # One dbt thread: the test box has 2 cores shared with Kafka, Spark and Airflow.
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.setdefault("LH_DBT_THREADS", "1")
