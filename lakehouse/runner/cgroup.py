@@ -55,14 +55,28 @@ def join(state_dir: Path, service: str, limit_mb: int) -> Path | None:
     group = group_dir(state_dir, service)
     assert group is not None
     group.mkdir(parents=True, exist_ok=True)
-    limit = limit_mb * 2**20
-    (group / "memory.limit_in_bytes").write_text(str(limit))
-    try:  # no swap beyond the limit, when swap accounting exists
-        (group / "memory.memsw.limit_in_bytes").write_text(str(limit))
-    except OSError:
-        pass
+    set_limit(group, limit_mb * 2**20)
     (group / "cgroup.procs").write_text(str(os.getpid()))
     return group
+
+
+def set_limit(group: Path, limit: int) -> None:
+    """Set the memory limit, and the memory+swap limit to the same value when swap is accounted.
+
+    The kernel requires memory <= memory+swap at every step, so when the limit grows
+    (a budget was raised since the group was made) memsw is raised first.
+    """
+    mem = group / "memory.limit_in_bytes"
+    memsw = group / "memory.memsw.limit_in_bytes"
+    if not memsw.exists():
+        mem.write_text(str(limit))
+        return
+    if limit > int(memsw.read_text()):
+        memsw.write_text(str(limit))
+        mem.write_text(str(limit))
+    else:
+        mem.write_text(str(limit))
+        memsw.write_text(str(limit))
 
 
 def read(group: Path) -> dict[str, int]:
