@@ -21,7 +21,6 @@ Delta tables at once.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -121,9 +120,6 @@ def run_dbt(command: str, selector: str, run_id: str) -> str:
         str(dbt), command, "--select", selector,
         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-        # dbt renders +location_root in dbt_project.yml before the project's own vars are
-        # known ("Required var 'silver_root' not found"), so the roots are always passed.
-        "--vars", json.dumps(LAYER_ROOTS),
     ]  # fmt: skip
     if command == "test":
         # Only tests whose parents are all in this layer: a Silver-vs-Gold reconciliation test must
