@@ -121,10 +121,8 @@ def run_dbt(command: str, selector: str, run_id: str) -> str:
         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
     ]  # fmt: skip
-    if command == "test":
-        # Only tests whose parents are all in this layer: a Silver-vs-Gold reconciliation test must
-        # not run (and fail) before dbt_gold has built its side.
-        argv += ["--indirect-selection", "cautious"]
+    # Tests whose parents span layers run with the later layer: the project sets
+    # indirect_selection: cautious (dbt_project.yml flags).
     # dbt rewrites whole Silver/Gold tables: take the same lock as the DbtLibrary (flock(2) on
     # run/dbt.lock), so a DAG run and a test's in-process dbt run never write them at once.
     argv = ["flock", "--wait", "1200", str(state / "run" / "dbt.lock"), *argv]
