@@ -1,10 +1,12 @@
 *** Settings ***
-Documentation       Bronze → Silver → Gold through the real pipeline: events are published to Kafka,
-...                 ingested into Bronze by the Spark streaming job, then transformed by the dbt
-...                 project (``lakehouse/dbt``) into Delta tables on S3. Every figure checked here is
-...                 computed from the events the test itself published, found by correlation id.
-Resource            ../../resources/dbt.resource
-Test Tags           profile:core    profile:data-platform    profile:quality-orchestration
+Documentation    Bronze → Silver → Gold through the real pipeline: events are published to Kafka,
+...              ingested into Bronze by the Spark streaming job, then transformed by the dbt
+...              project (``lakehouse/dbt``) into Delta tables on S3. Every figure checked here is
+...              computed from the events the test itself published, found by correlation id.
+
+Resource         ../../resources/dbt.resource
+
+Test Tags        profile:core    profile:data-platform    profile:quality-orchestration
 
 
 *** Test Cases ***
@@ -27,11 +29,11 @@ Silver Drops GPS Pings Outside Sao Paulo Into The Outlier Table
     ${cid}=    New Correlation Id    gps
     ${inside}=    Build Event    gps-pings    ${cid}
     ${outside}=    Build Event    gps-pings    ${cid}
-    ${in_sp}=    Create List    ${-23.55}    ${-46.63}
-    ${in_rio}=    Create List    ${-22.90}    ${-43.20}
+    VAR    @{in_sp}    ${-23.55}    ${-46.63}
+    VAR    @{in_rio}    ${-22.90}    ${-43.20}
     Set To Dictionary    ${inside}    location=${in_sp}
     Set To Dictionary    ${outside}    location=${in_rio}
-    ${pings}=    Create List    ${inside}    ${outside}
+    VAR    @{pings}    ${inside}    ${outside}
     Publish Events With Correlation Id    gps-pings    ${pings}    ${cid}
     Wait For Bronze Rows    gps_pings    correlation_id=${cid}    count=2
     Build Silver Layer
@@ -45,7 +47,7 @@ Gold Facts And Revenue Match The Published Trip Exactly
     ${start}=    Random Past Trip Start
     ${date_key}=    Date Key Of    ${start}
     ${trip}=    Build Completed Trip    ${cid}    start=${start}
-    ${payment}=    Set Variable    ${trip}[payments][0]
+    VAR    ${payment}    ${trip}[payments][0]
     Daily Revenue Should Be Empty    ${date_key}
     Publish Events With Correlation Id    trips    ${trip}[trips]    ${cid}
     Publish Events With Correlation Id    payments    ${trip}[payments]    ${cid}
@@ -61,13 +63,17 @@ Gold Facts And Revenue Match The Published Trip Exactly
     ${fact}=    Query    SELECT fare, date_key FROM gold.fact_trips WHERE correlation_id = ?    ${cid}
     Should Be Equal As Numbers    ${fact}[0][fare]    ${trip}[trips][-1][fare]
     Should Be Equal As Integers    ${fact}[0][date_key]    ${date_key}
-    ${day}=    Query    SELECT completed_trips, payments, gross_revenue, platform_fees, driver_payouts FROM gold.agg_daily_platform_revenue WHERE date_key = ?    ${date_key}
+    ${day}=    Query
+    ...    SELECT completed_trips, payments, gross_revenue, platform_fees, driver_payouts FROM gold.agg_daily_platform_revenue WHERE date_key = ?
+    ...    ${date_key}
     Should Be Equal As Integers    ${day}[0][completed_trips]    1
     Should Be Equal As Integers    ${day}[0][payments]    1
     Should Be Equal As Numbers    ${day}[0][gross_revenue]    ${payment}[fare_amount]
     Should Be Equal As Numbers    ${day}[0][platform_fees]    ${payment}[platform_fee_amount]
     Should Be Equal As Numbers    ${day}[0][driver_payouts]    ${payment}[driver_payout_amount]
-    ${demand}=    Query    SELECT sum(requested_trips) AS requested, sum(completed_trips) AS completed, max(completion_rate) AS rate FROM gold.agg_hourly_zone_demand WHERE date_key = ?    ${date_key}
+    ${demand}=    Query
+    ...    SELECT sum(requested_trips) AS requested, sum(completed_trips) AS completed, max(completion_rate) AS rate FROM gold.agg_hourly_zone_demand WHERE date_key = ?
+    ...    ${date_key}
     Should Be Equal As Integers    ${demand}[0][requested]    1
     Should Be Equal As Integers    ${demand}[0][completed]    1
     Should Be Equal As Numbers    ${demand}[0][rate]    1
