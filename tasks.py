@@ -237,6 +237,15 @@ def bench(c: Context, name: str = "") -> None:
         c.run(f"{sys.executable} -m benchmarks.{n}")
 
 
-ns = Collection(provision, up, down, status, logs, run, test, lint, docs, bench)
+@task(iterable=["name"], help={"name": "mutation to run (repeatable; default: all)"})
+def mutate(c: Context, name: list[str] | None = None) -> None:
+    """Break the platform on purpose, one mutation at a time, and require the named test to fail."""
+    from tests.faults.mutations import main as run_mutations
+
+    if run_mutations(name or []) != 0:
+        raise Exit("some mutations were not caught by their tests", code=1)
+
+
+ns = Collection(provision, up, down, status, logs, run, test, lint, docs, bench, mutate)
 ns.configure({"run": {"echo": True}})
 os.environ.setdefault("LH_STATE_DIR", str(ROOT / ".state"))
