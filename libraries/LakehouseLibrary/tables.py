@@ -102,6 +102,14 @@ class TableKeywords(LibraryComponent):
         htmllog.log_table([{"column": k, "type": v} for k, v in schema.items()], caption=f"Schema of {table}")
         return schema
 
+    @keyword(tags=("delta", "Getter"))
+    def table_exists(self, table: str) -> bool:
+        """Returns whether ``table`` is a Delta table. Storage errors propagate; they are not "no".
+
+        | ${built}= | Table Exists | gold.agg_daily_platform_revenue |
+        """
+        return self.ctx.engine().table_exists(table)
+
     @keyword(tags=("delta",))
     def table_should_exist(self, table: str, message: str | None = None) -> None:
         """Fails unless ``table`` is a Delta table.
