@@ -34,24 +34,17 @@ from airflow.sdk import Param, chain, dag, task
 
 REPO_ROOT = Path(os.environ.get("LH_REPO_ROOT", Path(__file__).resolve().parents[3]))
 DBT_PROJECT = REPO_ROOT / "lakehouse" / "dbt"
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from lakehouse.airflow.s3 import storage_options  # noqa: E402
+
 LAYER_ROOTS = {"bronze_root": "s3://bronze", "silver_root": "s3://silver", "gold_root": "s3://gold"}
-
-
-def _storage_options() -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL": os.environ["LH_S3_ENDPOINT"],
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_REGION": os.environ.get("LH_S3_REGION", "us-east-1"),
-        "AWS_ACCESS_KEY_ID": os.environ["LH_S3_ACCESS_KEY"],
-        "AWS_SECRET_ACCESS_KEY": os.environ["LH_S3_SECRET_KEY"],
-    }
 
 
 def _upstream_tables(layer: str) -> list[str]:
     """Tables of the layer a DAG reads: Bronze topic tables, or the Silver models of the dbt project."""
     if layer == "bronze":
-        if str(REPO_ROOT) not in sys.path:
-            sys.path.insert(0, str(REPO_ROOT))
         from lakehouse.contracts import TOPICS
 
         return [t.table for t in TOPICS]
@@ -76,7 +69,7 @@ def check_freshness(layer: str, root: str, params: dict[str, Any]) -> dict[str, 
     for name in _upstream_tables(layer):
         uri = f"{root.rstrip('/')}/{name}"
         try:
-            table = DeltaTable(uri, storage_options=_storage_options())
+            table = DeltaTable(uri, storage_options=storage_options())
         except TableNotFoundError:
             missing.append(uri)
             continue

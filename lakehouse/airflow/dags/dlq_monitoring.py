@@ -19,39 +19,22 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Param, dag, get_current_context, task
 
+REPO_ROOT = Path(os.environ.get("LH_REPO_ROOT", Path(__file__).resolve().parents[3]))
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from lakehouse.airflow.s3 import filesystem, storage_options  # noqa: E402
+
 DAG_ID = "dlq_monitoring"
-
-
-def _storage_options() -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL": os.environ["LH_S3_ENDPOINT"],
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_REGION": os.environ.get("LH_S3_REGION", "us-east-1"),
-        "AWS_ACCESS_KEY_ID": os.environ["LH_S3_ACCESS_KEY"],
-        "AWS_SECRET_ACCESS_KEY": os.environ["LH_S3_SECRET_KEY"],
-    }
-
-
-def _s3_filesystem() -> Any:
-    from pyarrow import fs
-
-    endpoint = os.environ["LH_S3_ENDPOINT"]
-    scheme, _, host = endpoint.partition("://")
-    return fs.S3FileSystem(
-        endpoint_override=host,
-        scheme=scheme,
-        access_key=os.environ["LH_S3_ACCESS_KEY"],
-        secret_key=os.environ["LH_S3_SECRET_KEY"],
-        region=os.environ.get("LH_S3_REGION", "us-east-1"),
-        allow_bucket_creation=False,
-    )
 
 
 def _count_by(rows: Any, column: str) -> dict[str, int]:
@@ -94,7 +77,7 @@ def dlq_monitoring():
         end = datetime.now(UTC)
         start = end - timedelta(minutes=int(p["window_minutes"]))
         try:
-            table = DeltaTable(p["dlq_uri"], storage_options=_storage_options())
+            table = DeltaTable(p["dlq_uri"], storage_options=storage_options())
         except TableNotFoundError as error:
             raise RuntimeError(f"DLQ table {p['dlq_uri']} does not exist: {error}") from None
         dataset = table.to_pyarrow_dataset()
@@ -146,7 +129,7 @@ def dlq_monitoring():
             "created_at": datetime.now(UTC).isoformat(),
             **summary,
         }
-        with _s3_filesystem().open_output_stream(uri.removeprefix("s3://")) as out:
+        with filesystem().open_output_stream(uri.removeprefix("s3://")) as out:
             out.write(json.dumps(alert, indent=2, sort_keys=True).encode())
         print(f"Alert written to {uri}: total {summary['total']} > threshold {alert['threshold']}")
         return {"uri": uri, "alert": alert}
