@@ -15,6 +15,7 @@ from robot.api.deco import keyword, library
 import lhkit
 from lakehouse import contracts
 from lhkit import htmllog, require_test_environment, to_seconds
+from lhkit.assertions import verify_list
 from lhkit.target import Target
 
 from .client import (
@@ -42,27 +43,6 @@ __version__ = "0.1.0"
 
 def _s(subject: str) -> str:
     return quote(subject, safe="")
-
-
-def verify_list(
-    value: list[Any], operator: AssertionOperator | None, expected: Any, what: str, message: str | None
-) -> Any:
-    """List getters: ``contains`` / ``not contains`` accept one item or a list of items."""
-    if operator is None:
-        return value
-    contains, not_contains = AssertionOperator["contains"], AssertionOperator["not contains"]
-    if operator in (contains, not_contains):
-        items = list(expected) if isinstance(expected, list | tuple) else [expected]
-        if operator is contains:
-            absent = [i for i in items if i not in value]
-            if absent:
-                raise AssertionError(message or f"{what} {value!r} should contain {absent!r}")
-        else:
-            present = [i for i in items if i in value]
-            if present:
-                raise AssertionError(message or f"{what} {value!r} should not contain {present!r}")
-        return value
-    return verify_assertion(value, operator, expected, what, message)
 
 
 @library(scope="GLOBAL", version=__version__, auto_keywords=False, doc_format="ROBOT", listener=None)
