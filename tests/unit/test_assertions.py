@@ -22,9 +22,9 @@ def test_contains_one_or_many() -> None:
 
 
 def test_not_contains_and_custom_message() -> None:
-    with pytest.raises(AssertionError, match="should not contain \\['gold'\\]"):
+    with pytest.raises(AssertionError, match=r"should not contain \[.gold.\]"):
         verify_list(["gold"], NOT_CONTAINS, "gold", "Buckets", None)
-    with pytest.raises(AssertionError, match="^custom$"):
+    with pytest.raises(AssertionError, match=r"^custom$"):
         verify_list(["gold"], NOT_CONTAINS, "gold", "Buckets", "custom")
 
 
