@@ -3,10 +3,12 @@ Documentation    Bronze → Silver → Gold through the real pipeline: events ar
 ...              ingested into Bronze by the Spark streaming job, then transformed by the dbt
 ...              project (``lakehouse/dbt``) into Delta tables on S3. Every figure checked here is
 ...              computed from the events the test itself published, found by correlation id.
+...              Tagged ``serial``: it rebuilds and tests the platform-wide Silver and Gold tables, so it
+...              runs alone, never interleaved with the dbt DAG runs of the cross-phase suite.
 
 Resource         ../../resources/dbt.resource
 
-Test Tags        profile:core    profile:data-platform    profile:quality-orchestration
+Test Tags        profile:core    profile:data-platform    profile:quality-orchestration    serial
 
 
 *** Test Cases ***
