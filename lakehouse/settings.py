@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from contract.layout import LAYERS
+from contract.platform import PlatformContract
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
@@ -37,6 +40,7 @@ DEFAULT_PORTS: dict[str, int] = {
 }
 
 S3_ACCESS_KEY = "lakehouse"
+S3_REGION = "us-east-1"
 AIRFLOW_USER = "admin"
 SECRET_NAMES = ("s3_secret_key", "airflow_password", "airflow_jwt_secret", "airflow_secret_key")
 
@@ -161,12 +165,38 @@ class Settings:
         """Airflow 2.11 (``/api/v1``), only for the AirflowLibrary compatibility tests."""
         return f"http://{self.host}:{self.ports['airflow2']}"
 
-    def s3_storage_options(self) -> dict[str, str]:
-        """Options for delta-rs (``deltalake``) against the local S3 server."""
-        return {
-            "AWS_ENDPOINT_URL": self.s3_endpoint,
-            "AWS_ALLOW_HTTP": "true",
-            "AWS_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": self.s3_access_key,
-            "AWS_SECRET_ACCESS_KEY": self.s3_secret_key,
-        }
+    # --- names ---------------------------------------------------------------------
+    @property
+    def topic_prefix(self) -> str:
+        """``LH_TOPIC_PREFIX``: prepended to every topic on the broker (default none)."""
+        return os.environ.get("LH_TOPIC_PREFIX", "")
+
+    @property
+    def buckets(self) -> dict[str, str]:
+        """``LH_BUCKET_<LAYER>``: the bucket of each layer (default: the layer's name)."""
+        return {layer: os.environ.get(f"LH_BUCKET_{layer.upper()}", layer) for layer in LAYERS}
+
+    @property
+    def contract_path(self) -> Path:
+        """Where this instance publishes its platform contract for the toolkit (mode 0600)."""
+        return self.state_dir / "contract.json"
+
+    def contract(self) -> PlatformContract:
+        """This instance's names, endpoints and credentials (no services: see ``lakehouse.describe``)."""
+        return PlatformContract(
+            name="embedded",
+            backend="embedded",
+            test_environment=True,
+            topic_prefix=self.topic_prefix,
+            buckets=self.buckets,
+            kafka_bootstrap=self.kafka_bootstrap,
+            schema_registry_url=self.schema_registry_url,
+            s3_endpoint=self.s3_endpoint,
+            s3_region=S3_REGION,
+            s3_access_key=self.s3_access_key,
+            s3_secret_key=self.s3_secret_key,
+            streaming_metrics_url=self.streaming_metrics_url,
+            airflow_url=self.airflow_url,
+            airflow_user=AIRFLOW_USER,
+            airflow_password=self.airflow_password,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lakehouse.runner.backend import LifecycleError, MemoryUsage, PlatformBackend, ServiceStatus, UpReport
+from contract.lifecycle import LifecycleError, MemoryUsage, PlatformBackend, ServiceStatus, UpReport
 
 __all__ = ["LifecycleError", "MemoryUsage", "PlatformBackend", "ServiceStatus", "UpReport", "backend_for"]
 

@@ -29,7 +29,7 @@ from supervisor.xmlrpc import SupervisorTransport
 from lakehouse.catalogue import Service, all_services, closure
 from lakehouse.health import check
 from lakehouse.runner import cgroup
-from lakehouse.runner.backend import (
+from contract.lifecycle import (
     LifecycleError,
     MemoryUsage,
     PlatformBackend,
@@ -37,8 +37,8 @@ from lakehouse.runner.backend import (
     UpReport,
 )
 from lakehouse.settings import DEFAULT_PORTS, Settings
-from lhkit.locks import exclusive_lock
-from lhkit.polling import WaitTimeout, wait_until
+from lhcommon.locks import exclusive_lock
+from lhcommon.polling import WaitTimeout, wait_until
 
 LOCK_TIMEOUT = 900.0
 TAIL_ON_FAILURE = 40

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from lakehouse.catalogue import all_services, closure
 from lakehouse.health import check
-from lakehouse.runner.backend import MemoryUsage, PlatformBackend, ServiceStatus, UnsupportedOperation, UpReport
+from contract.lifecycle import MemoryUsage, PlatformBackend, ServiceStatus, UnsupportedOperation, UpReport
 from lakehouse.settings import Settings
 
 

@@ -6,7 +6,7 @@
 * v2 authentication: ``POST /auth/token`` with JSON credentials returns a JWT. It is
   refreshed shortly before its ``exp`` claim, and once more whenever a call answers 401.
 * Every request has a timeout; passwords and tokens are registered with
-  :mod:`lhkit.secrets`, so they never reach log.html or failure messages.
+  :mod:`lhcommon.masking`, so they never reach log.html or failure messages.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import requests
 
-from lhkit import secrets
+from lhcommon import masking as secrets
 from lhkit.target import Target
 
 from .normalize import ApiVersion, detect_api, error_detail, token_needs_refresh

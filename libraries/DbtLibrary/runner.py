@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from lhkit.locks import LockTimeout, exclusive_lock
+from lhcommon.locks import LockTimeout, exclusive_lock
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "lakehouse" / "dbt"
 COMMANDS = ("run", "build", "test", "seed", "compile", "ls", "parse")

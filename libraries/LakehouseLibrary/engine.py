@@ -25,7 +25,7 @@ from uuid import UUID
 import duckdb
 
 from lakehouse.contracts import BUCKETS
-from lhkit import secrets
+from lhcommon import masking as secrets
 from lhkit.target import Target
 
 DUCKDB_VERSION = "1.5.5"

@@ -15,7 +15,7 @@ from robot.libraries.BuiltIn import BuiltIn
 
 from lakehouse.catalogue import all_services, closure
 from lakehouse.runner import PlatformBackend, backend_for
-from lakehouse.runner.backend import LifecycleError
+from contract.lifecycle import LifecycleError
 from lhkit import htmllog
 from lhkit.polling import to_seconds, wait_until
 from lhkit.target import Target, current, require_test_environment
@@ -402,7 +402,7 @@ class PlatformLibrary:
         | ${tail}=    Get Service Log Tail    kafka    lines=20
         | Should Not Contain    ${tail}    ERROR
         """
-        from lhkit.secrets import mask
+        from lhcommon.masking import mask
 
         text = mask(self.backend.log_tail(name, lines))
         htmllog.log_text_block(text, title=f"Last {lines} lines of {name}", level="DEBUG")

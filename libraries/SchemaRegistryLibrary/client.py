@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from lhkit import secrets
+from lhcommon import masking as secrets
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 

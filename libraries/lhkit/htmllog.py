@@ -1,7 +1,7 @@
 """HTML logging for log.html: row tables, pretty JSON, lineage trails.
 
 Summaries go to INFO; bulk content goes to DEBUG. Every string passes through
-:func:`lhkit.secrets.mask` before it reaches the log.
+:func:`lhcommon.masking.mask` before it reaches the log.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from robot.api import logger
 
-from .secrets import mask
+from lhcommon.masking import mask
 
 _TABLE_STYLE = (
     "border-collapse:collapse;font-family:monospace;font-size:12px;"

@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 from lakehouse.runner import cgroup
-from lakehouse.runner.backend import LifecycleError
+from contract.lifecycle import LifecycleError
 from lakehouse.runner.embedded import EmbeddedBackend
 from lakehouse.settings import Settings
 

@@ -27,7 +27,7 @@ from AirflowLibrary.normalize import (
     token_needs_refresh,
     trigger_body,
 )
-from lhkit import secrets
+from lhcommon import masking as secrets
 
 
 def _jwt(claims: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lhkit import secrets
+from lhcommon import masking as secrets
 from lhkit.target import NotATestEnvironment, Target, require_test_environment
 from PlatformLibrary.profiles import profiles_from_tags
 

@@ -1,8 +1,9 @@
-"""The lifecycle interface behind the platform keywords and the invoke tasks.
+"""The lifecycle interface every platform backend implements, and the shapes it returns.
 
-Backends: ``embedded`` (local processes under supervisord, this package),
-``compose`` (Docker Compose, reading the same catalogue; a later issue) and
-``external`` (an already-running platform: health and logs only).
+Backends: ``embedded`` (the reference lakehouse's local processes under supervisord,
+driven through its CLI), ``compose`` (Docker Compose; a later issue) and ``external`` (an
+already-running platform: health checks only). The shapes travel as JSON between the
+reference lakehouse's CLI and the toolkit's embedded backend.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .polling import WaitTimeout, wait_until
+from lhcommon.polling import WaitTimeout, wait_until
 
 _thread_locks: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
