@@ -275,11 +275,21 @@ class PlatformContract:
         if self.s3_endpoint:
             found.append(ServiceInfo("s3", "core", Probe("s3")))
         if self.streaming_metrics_url:
-            found.append(ServiceInfo("bronze-streaming", "data-platform",
-                                     Probe("http", self.streaming_metrics_url.rstrip("/") + "/health")))
+            found.append(
+                ServiceInfo(
+                    "bronze-streaming",
+                    "data-platform",
+                    Probe("http", self.streaming_metrics_url.rstrip("/") + "/health"),
+                )
+            )
         if self.airflow_url:
-            found.append(ServiceInfo("airflow", "quality-orchestration",
-                                     Probe("http", self.airflow_url.rstrip("/") + "/api/v2/monitor/health")))
+            found.append(
+                ServiceInfo(
+                    "airflow",
+                    "quality-orchestration",
+                    Probe("http", self.airflow_url.rstrip("/") + "/api/v2/monitor/health"),
+                )
+            )
         return tuple(found)
 
     def public_dict(self, mask: str = "***") -> dict[str, Any]:

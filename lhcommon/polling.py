@@ -55,8 +55,20 @@ def to_seconds(value: timedelta | float | int | str | None, default: float) -> f
     return parse_duration(str(value))
 
 
-_UNITS = {"ms": 0.001, "millisecond": 0.001, "s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60,
-          "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_UNITS = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
 _PART = re.compile(r"(-?\d+(?:\.\d+)?)\s*([a-z]*)")
 
 
@@ -119,7 +131,9 @@ def wait_until(
                 waited = time.monotonic() - start
                 if log:
                     plural = "s" * (attempts != 1)
-                    (report or _log.info)(f"Waited {format_seconds(waited)} ({attempts} attempt{plural}) for {description}.")
+                    (report or _log.info)(
+                        f"Waited {format_seconds(waited)} ({attempts} attempt{plural}) for {description}."
+                    )
                 return value
             last_state = describe(value)
         now = time.monotonic()

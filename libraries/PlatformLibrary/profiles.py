@@ -6,11 +6,13 @@ from collections.abc import Iterable
 
 from robot.running import TestSuite, TestSuiteBuilder
 
+from contract.platform import PROFILES
+
 TAG_PREFIX = "profile:"
 
 
 def profiles_from_tags(tags: Iterable[str]) -> set[str]:
-    return {t[len(TAG_PREFIX):].strip() for t in tags if t.lower().startswith(TAG_PREFIX)}
+    return {t[len(TAG_PREFIX) :].strip() for t in tags if t.lower().startswith(TAG_PREFIX)}
 
 
 def profiles_of_suite(suite: TestSuite) -> set[str]:
@@ -21,10 +23,8 @@ def profiles_of_suite(suite: TestSuite) -> set[str]:
 
 
 def profiles_for_suites(paths: list[str]) -> list[str]:
-    suite = TestSuiteBuilder(process_curdir=False).build(*paths)
-    from lakehouse.catalogue.base import PROFILES
-
-    found = profiles_of_suite(suite)
+    """The profiles named by the tests under ``paths``, in the contract's order; unknown names fail."""
+    found = profiles_of_suite(TestSuiteBuilder(process_curdir=False).build(*paths))
     unknown = found - set(PROFILES)
     if unknown:
         raise ValueError(f"Unknown profile tag(s): {', '.join(sorted(unknown))}. Known: {', '.join(PROFILES)}")

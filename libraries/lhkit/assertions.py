@@ -72,8 +72,14 @@ def get_and_verify(
         return True
 
     try:
-        return wait_until(get, holds, timeout=seconds, description=f"{what} {assertion_operator.value} "
-                          f"{assertion_expected!r}", describe=repr)
+        return wait_until(
+            get,
+            holds,
+            timeout=seconds,
+            description=f"{what} {assertion_operator.value} {assertion_expected!r}",
+            describe=repr,
+        )
     except WaitTimeout as error:
-        raise AssertionError(f"{failure[0] if failure else error} (retried for {error.waited:.1f} s, "
-                             f"{error.attempts} reads)") from None
+        raise AssertionError(
+            f"{failure[0] if failure else error} (retried for {error.waited:.1f} s, {error.attempts} reads)"
+        ) from None

@@ -58,7 +58,7 @@ def require_test_environment(target: PlatformContract, action: str) -> None:
     if not target.test_environment:
         raise NotATestEnvironment(
             f"Refusing to {action}: target '{target.name}' is not marked as a test environment. "
-            "Set \"test_environment\": true in its contract only if its data may be destroyed."
+            'Set "test_environment": true in its contract only if its data may be destroyed.'
         )
 
 

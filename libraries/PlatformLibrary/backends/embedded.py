@@ -1,0 +1,114 @@
+"""The embedded backend: the platform's own lifecycle CLI (``control_command``), called per operation.
+
+The CLI prints JSON in the shapes of :mod:`contract.lifecycle`; a ``LifecycleError`` exits 3
+and an ``UnsupportedOperation`` 4, with the message on stderr. Catalogue facts come from the
+target's ``services`` (the platform's ``describe`` output), so reading them costs no call.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterable
+from typing import Any
+
+from contract.lifecycle import (
+    LifecycleError,
+    MemoryUsage,
+    PlatformBackend,
+    ServiceStatus,
+    UnsupportedOperation,
+    UpReport,
+)
+from contract.platform import PlatformContract, ServiceInfo
+from lhcommon.masking import mask
+
+# Generous: `up` waits for readiness itself within its own --timeout.
+CALL_TIMEOUT = 60.0
+UP_TIMEOUT = 900.0
+
+
+class EmbeddedCliBackend(PlatformBackend):
+    name = "embedded"
+
+    def __init__(self, target: PlatformContract):
+        if not target.control_command:
+            raise LifecycleError(
+                f"Target '{target.name}' has no control_command: the embedded backend drives the platform "
+                "through its lifecycle CLI (see docs/architecture.md)"
+            )
+        self.target = target
+        self._catalogue = target.service_catalogue()
+
+    # --- plumbing ----------------------------------------------------------------------
+    def _call(self, *args: str, timeout: float = CALL_TIMEOUT) -> str:
+        argv = [*self.target.control_command, *args]
+        try:
+            proc = subprocess.run(
+                argv, cwd=self.target.control_cwd or None, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except FileNotFoundError as error:
+            raise LifecycleError(
+                f"The platform's lifecycle CLI is missing ({error.filename}); "
+                "is the platform provisioned (./lh provision)?"
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise LifecycleError(f"Lifecycle CLI '{' '.join(args)}' did not answer within {timeout:.0f} s") from None
+        if proc.returncode == 0:
+            return proc.stdout
+        message = mask((proc.stderr or proc.stdout).strip()) or f"exit status {proc.returncode}"
+        if proc.returncode == 4:
+            raise UnsupportedOperation(message)
+        raise LifecycleError(message)
+
+    def _json(self, *args: str, timeout: float = CALL_TIMEOUT) -> Any:
+        out = self._call(*args, "--json", timeout=timeout)
+        try:
+            return json.loads(out)
+        except json.JSONDecodeError:
+            raise LifecycleError(f"Lifecycle CLI '{' '.join(args)}' printed no JSON: {mask(out[-500:])!r}") from None
+
+    # --- catalogue ---------------------------------------------------------------------
+    def catalogue(self) -> dict[str, ServiceInfo]:
+        return self._catalogue
+
+    def service_names(self) -> list[str]:
+        return list(self._catalogue)
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def up(self, profiles: Iterable[str], timeout: float | None = None) -> UpReport:
+        args = [a for p in profiles for a in ("--profile", p)]
+        if timeout:
+            args += ["--timeout", str(timeout)]
+        return UpReport(**self._json("up", *args, timeout=(timeout or UP_TIMEOUT) + 60))
+
+    def down(self) -> None:
+        self._call("down", timeout=UP_TIMEOUT)
+
+    def status(self, names: Iterable[str] | None = None) -> list[ServiceStatus]:
+        return [ServiceStatus(**row) for row in self._json("status", *(names or ()))]
+
+    def service_status(self, name: str) -> ServiceStatus:
+        return self.status([name])[0]
+
+    def start_service(self, name: str, timeout: float | None = None) -> None:
+        self._call("start", name, *(("--timeout", str(timeout)) if timeout else ()), timeout=(timeout or 300) + 60)
+
+    def stop_service(self, name: str) -> None:
+        self._call("stop", name, timeout=120)
+
+    def restart_service(self, name: str, timeout: float | None = None) -> None:
+        self._call("restart", name, *(("--timeout", str(timeout)) if timeout else ()), timeout=(timeout or 300) + 120)
+
+    def kill_service(self, name: str) -> None:
+        self._call("kill", name)
+
+    def health(self, name: str) -> tuple[bool, str]:
+        result = self._json("health", name)
+        return bool(result["ok"]), str(result["detail"])
+
+    def log_tail(self, name: str, lines: int = 50) -> str:
+        return self._call("logs", name, "--lines", str(lines))
+
+    def memory(self, name: str) -> MemoryUsage:
+        return MemoryUsage(**self._json("memory", name))
