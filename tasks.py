@@ -1,97 +1,111 @@
 """invoke tasks: the front door of the toolkit (``./lh --list``).
 
 ./lh run        provision, start the profiles the selected suites need, run them with pabot
-./lh test       the project's own tests: lint, unit, library tests on the real platform, every suite
-./lh up/down/status/logs/provision/docs/lint/bench   the pieces
+./lh test       the project's own tests: lint, unit, library tests on the real platform, every suite,
+                and the foundation and Bronze suites against a second instance through the external target
+./lh up/down/status/logs/provision/docs/lint/bench/mutate   the pieces
+
+The toolkit runs in this venv; the reference lakehouse runs in its own environment and is
+driven only through its CLI (``python -m lakehouse.runner``, ``python -m lakehouse.provision``).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from invoke import Collection, Context, Exit, task
 
-ROOT = Path(__file__).resolve().parent
-sys.path[:0] = [str(ROOT), str(ROOT / "libraries")]
+from contract.platform import SECRET_FIELDS, PlatformContract, closure, profiles_of
 
+ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 SUITES = ROOT / "suites"
 LIBRARIES = ["PlatformLibrary", "KafkaLibrary", "SchemaRegistryLibrary", "LakehouseLibrary", "EventLibrary",
              "StreamingLibrary", "DbtLibrary", "AirflowLibrary"]
-
-
-def _settings():
-    from lakehouse.settings import Settings
-
-    return Settings.load()
-
-
-def _backend():
-    from lakehouse.runner import backend_for
-
-    return backend_for("embedded")
-
-
-def _profiles_with_deps(profiles: list[str]) -> list[str]:
-    from lakehouse.catalogue import all_services, closure, profiles_of
-
-    return profiles_of(closure(all_services(_settings()), profiles))
+# The second instance of `./lh test`: other ports, topic names and buckets, reached only as an external target.
+SECOND_INSTANCE = {"LH_TOPIC_PREFIX": "ext.", "LH_BUCKET_BRONZE": "ext-bronze", "LH_BUCKET_SILVER": "ext-silver",
+                   "LH_BUCKET_GOLD": "ext-gold"}
+SECOND_PORT_OFFSET = 1000
+# Tests that drive the platform's lifecycle or read its processes: not run against an external target.
+MANAGED_ONLY_TAG = "backend:managed"
 
 
 def _say(message: str) -> None:
     print(f"[lh] {message}", flush=True)
 
 
-@task(iterable=["profile"], help={"profile": "profile to provision (repeatable); default: all"})
+def _state_dir(env: dict[str, str] | None = None) -> Path:
+    return Path((env or os.environ).get("LH_STATE_DIR", ROOT / ".state"))
+
+
+def _platform_python(env: dict[str, str] | None = None) -> str:
+    python = _state_dir(env) / "artifacts" / "platform-venv" / "bin" / "python"
+    return str(python) if python.exists() else sys.executable
+
+
+def _platform(*args: str, env: dict[str, str] | None = None, capture: bool = False) -> str:
+    """Run the reference lakehouse's lifecycle CLI; fail the task with its message."""
+    argv = [_platform_python(env), "-m", "lakehouse.runner", *args]
+    proc = subprocess.run(argv, cwd=ROOT, env=env, text=True, check=False,
+                          stdout=subprocess.PIPE if capture else None)
+    if proc.returncode != 0:
+        raise Exit(f"lakehouse.runner {' '.join(args)} failed (exit {proc.returncode})", code=proc.returncode)
+    return proc.stdout or ""
+
+
+def _describe(env: dict[str, str] | None = None) -> PlatformContract:
+    return PlatformContract.from_mapping(json.loads(_platform("describe", "--json", env=env, capture=True)))
+
+
+def _profiles_with_deps(profiles: list[str], contract: PlatformContract | None = None) -> list[str]:
+    return profiles_of(closure((contract or _describe()).service_catalogue(), profiles))
+
+
+@task(iterable=["profile"], help={"profile": "profile to provision (repeatable); default: all with services"})
 def provision(c: Context, profile: list[str] | None = None) -> None:
     """Install what the profiles need into the state dir (idempotent, cached)."""
-    from lakehouse.catalogue.base import PROFILES
-    from lakehouse.provision import provision as run_provision
+    args = [a for p in profile or [] for a in ("--profile", p)]
+    c.run(" ".join([sys.executable, "-m", "lakehouse.provision", *args]))
 
-    wanted = _profiles_with_deps(profile) if profile else list(PROFILES)
-    seconds = run_provision(_settings(), wanted, log=_say)
-    _say(f"provisioned {', '.join(wanted)} in {seconds:.2f} s (state dir {_settings().state_dir})")
+
+def _up(c: Context, profiles: list[str], env: dict[str, str] | None = None) -> dict:
+    provision_args = [a for p in profiles for a in ("--profile", p)]
+    subprocess.run([sys.executable, "-m", "lakehouse.provision", *provision_args], cwd=ROOT, env=env, check=True)
+    return json.loads(_platform("up", *provision_args, "--json", env=env, capture=True))
 
 
 @task(iterable=["profile"], help={"profile": "profile to start (repeatable); dependencies are followed"})
 def up(c: Context, profile: list[str] | None = None) -> None:
     """Start profiles (default: core) and wait until every service is ready."""
     profiles = _profiles_with_deps(profile or ["core"])
-    provision(c, profile=profiles)
-    report = _backend().up(profiles)
-    _say(f"up: {', '.join(profiles)} ready in {report.seconds:.1f} s "
-         f"(started {', '.join(report.started) or 'nothing'}; already running {len(report.already_running)})")
+    report = _up(c, profiles)
+    _say(f"up: {', '.join(profiles)} ready in {report['seconds']:.1f} s "
+         f"(started {', '.join(report['started']) or 'nothing'}; already running {len(report['already_running'])})")
 
 
 @task
 def down(c: Context) -> None:
-    """Stop every service and supervisord."""
-    _backend().down()
+    """Stop every service and the supervisor."""
+    _platform("down")
     _say("down: platform stopped")
 
 
 @task
 def status(c: Context) -> None:
-    """Table of service, profile, state, pid, RSS, uptime and restarts."""
-    rows = _backend().status()
-    header = (f"{'SERVICE':<24}{'PROFILE':<22}{'STATE':<12}{'PID':>8}{'RSS MB':>9}{'BUDGET':>8}"
-              f"{'UPTIME':>10}{'RESTARTS':>10}")
-    print(header)
-    for st in rows:
-        state = f"{st.state}({st.exit_status})" if st.oneshot and st.state == "EXITED" else st.state
-        rss = f"{st.rss_bytes / 2**20:.0f}" if st.rss_bytes else "-"
-        uptime = f"{st.uptime_s:.0f}s" if st.uptime_s is not None else "-"
-        print(f"{st.name:<24}{st.profile:<22}{state:<12}{st.pid or '-':>8}{rss:>9}{st.memory_budget_mb:>8}"
-              f"{uptime:>10}{st.restarts:>10}")
+    """Table of service, profile, state, pid, RSS, budget, uptime and restarts."""
+    _platform("status")
 
 
 @task(help={"lines": "number of lines (default 100)"})
 def logs(c: Context, service: str, lines: int = 100) -> None:
     """Print the tail of a service's log."""
-    print(_backend().log_tail(service, lines))
+    _platform("logs", service, "--lines", str(lines))
 
 
 def _suite_profiles(paths: list[str]) -> list[str]:
@@ -100,23 +114,28 @@ def _suite_profiles(paths: list[str]) -> list[str]:
     return profiles_for_suites([str(ROOT / p) for p in paths])
 
 
-def _run_suites(c: Context, paths: list[str], outputdir: Path, processes: int, extra: list[str]) -> int:
+def _robot_env(contract_file: Path) -> dict[str, str]:
+    return {**os.environ, "LH_CONTRACT_FILE": str(contract_file)}
+
+
+def _run_suites(c: Context, paths: list[str], outputdir: Path, processes: int, extra: list[str],
+                env: dict[str, str]) -> int:
     """Run suites in two phases and merge them into one log.
 
     1. pabot runs everything not tagged ``serial`` in parallel;
     2. tests tagged ``serial`` (they restart or kill shared services) run alone, one at a time.
-    ``rebot --merge`` then writes results/output.xml, log.html and report.html.
+    ``rebot --merge`` then writes output.xml, log.html and report.html into ``outputdir``.
     """
+    outputdir.mkdir(parents=True, exist_ok=True)
     for old in ("output.xml", "log.html", "report.html"):
         (outputdir / old).unlink(missing_ok=True)
-    common = ["--loglevel", "DEBUG:INFO", "--pythonpath", str(ROOT), "--pythonpath", str(ROOT / "libraries"), *extra]
-    parallel = outputdir / "parallel"
-    serial = outputdir / "serial"
+    common = ["--loglevel", "DEBUG:INFO", *extra]
+    parallel, serial = outputdir / "parallel", outputdir / "serial"
     c.run(" ".join(["pabot", "--pabotlib", "--pabotlibport", "0", "--processes", str(processes),
                     "--artifactsinsubfolders", "--outputdir", str(parallel), "--exclude", "serial",
-                    "--runemptysuite", *common, *paths]), warn=True, pty=False)
+                    "--runemptysuite", *common, *paths]), warn=True, pty=False, env=env)
     c.run(" ".join(["robot", "--outputdir", str(serial), "--include", "serial", "--runemptysuite",
-                    "--log", "NONE", "--report", "NONE", *common, *paths]), warn=True, pty=False)
+                    "--log", "NONE", "--report", "NONE", *common, *paths]), warn=True, pty=False, env=env)
     outputs = [str(d / "output.xml") for d in (parallel, serial) if (d / "output.xml").exists()]
     if not outputs:
         raise Exit("no Robot output was produced", code=3)
@@ -139,35 +158,43 @@ def run(c: Context, suite: list[str] | None = None, keep: bool = False, processe
         include: list[str] | None = None, exclude: list[str] | None = None) -> None:
     """Main job: provision, start the profiles the suites need, run them with pabot -> results/log.html."""
     paths = suite or ["suites"]
-    profiles = _profiles_with_deps(_suite_profiles(paths))
+    contract = _describe()
+    profiles = _profiles_with_deps(_suite_profiles(paths), contract)
     _say(f"suites {' '.join(paths)} need profiles: {', '.join(profiles)}")
-    backend = _backend()
-    was_running = backend.supervisor_running()
-    provision(c, profile=profiles)
-    report = backend.up(profiles)
-    _say(f"platform ready in {report.seconds:.1f} s")
+    before = {s["name"] for s in json.loads(_platform("status", "--json", capture=True)) if s["state"] == "RUNNING"}
+    report = _up(c, profiles)
+    _say(f"platform ready in {report['seconds']:.1f} s")
     extra = [f"--include {i}" for i in include or []] + [f"--exclude {e}" for e in exclude or []]
     try:
-        rc = _run_suites(c, paths, RESULTS, processes, extra)
+        rc = _run_suites(c, paths, RESULTS, processes, extra, _robot_env(_describe_to_file()))
     finally:
-        if keep:
-            _say("platform left running (--keep); stop it with ./lh down")
-        elif not was_running:
-            backend.down()
-            _say("platform stopped")
-        else:
-            for name in reversed(report.started):
-                backend.stop_service(name)
-            _say(f"stopped the services this run started ({len(report.started)}); the rest was already running")
+        _stop_unless_kept(keep, before)
     _say(f"log: {RESULTS / 'log.html'}  report: {RESULTS / 'report.html'}")
     if rc != 0:
-        raise Exit(f"suites failed (pabot exit {rc})", code=rc)
+        raise Exit(f"suites failed (exit {rc})", code=rc)
+
+
+def _describe_to_file() -> Path:
+    """``describe`` writes the contract to <state>/contract.json; suites and pytest read that file."""
+    _describe()
+    return _state_dir() / "contract.json"
+
+
+def _stop_unless_kept(keep: bool, running_before: set[str]) -> None:
+    if keep:
+        _say("platform left running (--keep); stop it with ./lh down")
+    elif not running_before:
+        _platform("down")
+        _say("platform stopped")
+    else:
+        _say(f"the platform was already running ({len(running_before)} services); left as it was, "
+             "plus what this run started")
 
 
 @task
 def lint(c: Context) -> None:
     """ruff and robocop (check + format --check)."""
-    c.run("ruff check lakehouse libraries tests benchmarks tasks.py")
+    c.run("ruff check contract lhcommon lakehouse libraries variables tests benchmarks tasks.py")
     c.run("robocop check suites resources")
     c.run("robocop format --check --diff suites resources")
 
@@ -178,53 +205,111 @@ def docs(c: Context) -> None:
     out = ROOT / "docs" / "libdoc"
     out.mkdir(parents=True, exist_ok=True)
     for lib in LIBRARIES:
-        if (ROOT / "libraries" / lib).exists():
-            c.run(f"{sys.executable} -m robot.libdoc --pythonpath {ROOT} --pythonpath {ROOT / 'libraries'} "
-                  f"{lib} {out / (lib + '.html')}")
+        c.run(f"{sys.executable} -m robot.libdoc {lib} {out / (lib + '.html')}")
+
+
+def _pytest(c: Context, *args: str, python: str = sys.executable, env: dict[str, str] | None = None) -> bool:
+    return c.run(" ".join([python, "-m", "pytest", "-q", *args]), warn=True, env=env).exited == 0
 
 
 @task(help={"keep": "leave the platform running afterwards"})
 def test(c: Context, keep: bool = False) -> None:
-    """The project's own tests (CI): lint, unit tests, dry-run, libdoc, library tests and every suite
-    against the embedded platform."""
+    """The project's own tests (CI): lint, unit tests, dry-run, libdoc, library tests, every suite against
+    the embedded platform, and the foundation and Bronze suites against a second instance as an external target."""
     started = time.monotonic()
     lint(c)
-    c.run("pytest -q tests/unit")
-    c.run(f"robot --dryrun --output NONE --report NONE --log NONE --pythonpath {ROOT} "
-          f"--pythonpath {ROOT / 'libraries'} suites")
+    c.run(f"{sys.executable} -m pytest -q tests/unit")
+    c.run("robot --dryrun --output NONE --report NONE --log NONE suites")
     docs(c)
-    profiles = _profiles_with_deps([*_suite_profiles(["suites"]), "core"])
-    provision(c, profile=profiles)
-    backend = _backend()
-    was_running = backend.supervisor_running()
-    report = backend.up(profiles)
-    _say(f"platform ({', '.join(profiles)}) ready in {report.seconds:.1f} s")
+    contract = _describe()
+    profiles = _profiles_with_deps([*_suite_profiles(["suites"]), "core"], contract)
+    before = {s["name"] for s in json.loads(_platform("status", "--json", capture=True)) if s["state"] == "RUNNING"}
+    report = _up(c, profiles)
+    _say(f"platform ({', '.join(profiles)}) ready in {report['seconds']:.1f} s")
     failures = []
     try:
-        if c.run("pytest -q tests/integration", warn=True).exited != 0:
+        env = _robot_env(_describe_to_file())
+        if not _pytest(c, "tests/platform", python=_platform_python()):
+            failures.append("pytest tests/platform")
+        if not _pytest(c, "tests/integration", env=env):
             failures.append("pytest tests/integration")
-        if _run_suites(c, ["suites"], RESULTS, 2, []) != 0:
+        if _run_suites(c, ["suites"], RESULTS, 2, [], env) != 0:
             failures.append("robot suites")
-        leaks = _secret_leaks()
+        if not _external_target_run(c):
+            failures.append("foundation and Bronze suites against the second instance (external target)")
+        leaks = _secret_leaks(contract)
         if leaks:
             failures.append("secrets found in " + ", ".join(leaks))
     finally:
-        if not keep and not was_running:
-            backend.down()
+        _stop_unless_kept(keep, before)
     _say(f"test finished in {time.monotonic() - started:.0f} s")
     if failures:
         raise Exit("FAILED: " + "; ".join(failures), code=1)
 
 
-def _secret_leaks() -> list[str]:
-    """Files under results/ that contain a platform secret in clear text."""
-    s = _settings()
-    values = [s.s3_secret_key, s.airflow_password]
+def _second_instance_env() -> dict[str, str]:
+    """A second embedded instance sharing the provisioned artefacts: own state dir, ports, topics, buckets."""
+    main = _state_dir()
+    state = main / "second-instance"
+    state.mkdir(parents=True, exist_ok=True)
+    for name in ("venv", "artifacts"):
+        link = state / name
+        if not link.exists():
+            link.symlink_to(main / name)
+    from lakehouse.settings import Settings  # stdlib only: where the main instance's ports are
+
+    ports = Settings.load().ports
+    env = {**os.environ, "LH_STATE_DIR": str(state), **SECOND_INSTANCE}
+    env.update({f"LH_PORT_{k.upper()}": str(v + SECOND_PORT_OFFSET) for k, v in ports.items()})
+    return env
+
+
+@task
+def external(c: Context) -> None:
+    """Start a second instance (other ports, topic prefix, buckets) and run the foundation and Bronze
+    suites against it through the external target only; stop it afterwards."""
+    if not _external_target_run(c):
+        raise Exit("suites failed against the external target", code=1)
+
+
+def _external_target_run(c: Context) -> bool:
+    env = _second_instance_env()
+    outputdir = RESULTS / "external"
+    try:
+        _up(c, ["core", "data-platform"], env=env)
+        own = _describe(env)
+        # What a user would write for their own platform: names, endpoints, credentials. No services,
+        # no lifecycle command: the toolkit derives the probes from the endpoints.
+        external_contract = own.with_overrides(
+            name="second-instance", backend="external", services=(), control_command=(), control_cwd="",
+            airflow_url="", airflow_user="", airflow_password="", dbt_command=(), dbt_project_dir="",
+            dbt_profiles_dir="", dbt_lock_file="", streaming_checkpoint="")
+        path = external_contract.save(_state_dir(env) / "external-contract.json")
+        _say(f"second instance up: topics '{own.topic_prefix}*', buckets {dict(own.buckets)}, "
+             f"kafka {own.kafka_bootstrap}; contract {path}")
+        robot_env = {k: v for k, v in os.environ.items() if not k.startswith("LH_PORT_")}
+        robot_env["LH_CONTRACT_FILE"] = str(path)
+        rc = c.run(" ".join(["robot", "--outputdir", str(outputdir), "--loglevel", "DEBUG:INFO",
+                             "--variablefile", "variables/external.py", "--exclude", MANAGED_ONLY_TAG,
+                             "--exclude", "serial", "suites/01_foundation",
+                             "suites/02_data_flows/bronze_ingestion.robot"]), warn=True, env=robot_env).exited
+        leaks = _secret_leaks(own, outputdir)
+        if leaks:
+            _say("secrets found in " + ", ".join(leaks))
+        return rc == 0 and not leaks
+    finally:
+        subprocess.run([_platform_python(env), "-m", "lakehouse.runner", "down"], cwd=ROOT, env=env, check=False)
+        shutil.rmtree(_state_dir(env), ignore_errors=True)
+
+
+def _secret_leaks(contract: PlatformContract, where: Path = RESULTS) -> list[str]:
+    """Files under ``where`` that contain one of the platform's secrets in clear text."""
+    values = [v for v in (getattr(contract, k) for k in SECRET_FIELDS) if v]
     leaks = []
-    for path in RESULTS.rglob("*"):
-        if path.is_file() and path.suffix in (".xml", ".html", ".txt", ".out", ".log"):
+    for path in where.rglob("*"):
+        if path.is_file() and path.suffix in (".xml", ".html", ".txt", ".out", ".log", ".json"):
             text = path.read_text(errors="replace")
-            if any(v and v in text for v in values):
+            if any(v in text for v in values):
                 leaks.append(str(path.relative_to(ROOT)))
     return leaks
 
@@ -234,18 +319,18 @@ def bench(c: Context, name: str = "") -> None:
     """Run benchmarks; each prints figures and writes results/benchmarks/<name>.json."""
     names = [name] if name else sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py") if not p.stem.startswith("_"))
     for n in names:
-        c.run(f"{sys.executable} -m benchmarks.{n}")
+        c.run(f"{sys.executable} -m benchmarks.{n}", env=_robot_env(_describe_to_file()))
 
 
 @task(iterable=["name"], help={"name": "mutation to run (repeatable; default: all)"})
 def mutate(c: Context, name: list[str] | None = None) -> None:
     """Break the platform on purpose, one mutation at a time, and require the named test to fail."""
-    from tests.faults.mutations import main as run_mutations
-
-    if run_mutations(name or []) != 0:
+    args = [a for n in name or [] for a in ("--name", n)]
+    env = _robot_env(_describe_to_file())
+    if c.run(" ".join([sys.executable, "-m", "tests.faults.mutations", *args]), warn=True, env=env).exited != 0:
         raise Exit("some mutations were not caught by their tests", code=1)
 
 
-ns = Collection(provision, up, down, status, logs, run, test, lint, docs, bench, mutate)
+ns = Collection(provision, up, down, status, logs, run, test, external, lint, docs, bench, mutate)
 ns.configure({"run": {"echo": True}})
 os.environ.setdefault("LH_STATE_DIR", str(ROOT / ".state"))

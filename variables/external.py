@@ -1,34 +1,42 @@
-"""Target: an already-running platform, described by environment variables.
+"""Target: an already-running platform, described by a contract file or environment variables.
 
-    LH_KAFKA_BOOTSTRAP=broker:9092 LH_SCHEMA_REGISTRY_URL=http://sr:8081 \
+    LH_CONTRACT_FILE=staging.json robot -V variables/external.py suites/01_foundation
+
+The contract file is JSON in the format of ``contract.PlatformContract`` (see
+docs/architecture.md): names (``topic_prefix``, ``buckets``), endpoints, credentials and,
+optionally, ``services``. Without a file, ``LH_*`` variables describe the platform:
+
+    LH_KAFKA_BOOTSTRAP=broker:9092 LH_SCHEMA_REGISTRY_URL=http://sr:8081/apis/ccompat/v7 \
     LH_S3_ENDPOINT=http://s3:9000 LH_S3_ACCESS_KEY=... LH_S3_SECRET_KEY=... \
-    LH_TEST_ENVIRONMENT=true robot -V variables/external.py suites/01_foundation
+    LH_TOPIC_PREFIX=stg. LH_BUCKET_BRONZE=stg-bronze LH_TEST_ENVIRONMENT=true robot -V variables/external.py suites
 
-Destructive keywords refuse this target unless LH_TEST_ENVIRONMENT=true.
-Secrets are passed as Robot ``Secret`` values (RF 7.4+) so they are never logged.
+Destructive keywords refuse this target unless it is marked as a test environment. Secrets are
+passed as Robot ``Secret`` values so they are never logged. The backend is always ``external``.
 """
+
+from __future__ import annotations
 
 import os
 
-from lhkit.target import as_secret as _secret
+from contract.layout import LAYERS
+from contract.platform import PlatformContract
+from lhkit.target import as_variables
+
+_FIELDS = ("kafka_bootstrap", "schema_registry_url", "s3_endpoint", "s3_region", "s3_access_key", "s3_secret_key",
+           "streaming_metrics_url", "airflow_url", "airflow_user", "airflow_password", "topic_prefix")
+
+
+def contract_from_environment(env: os._Environ[str] | dict[str, str] = os.environ) -> PlatformContract:
+    if env.get("LH_CONTRACT_FILE"):
+        contract = PlatformContract.load(env["LH_CONTRACT_FILE"])
+        return contract.with_overrides(backend="external", control_command=(), control_cwd="")
+    values: dict[str, object] = {f: env[f"LH_{f.upper()}"] for f in _FIELDS if env.get(f"LH_{f.upper()}")}
+    values["buckets"] = {layer: env.get(f"LH_BUCKET_{layer.upper()}", layer) for layer in LAYERS}
+    values["name"] = env.get("LH_TARGET_NAME", "external")
+    values["test_environment"] = env.get("LH_TEST_ENVIRONMENT", "false")
+    values["backend"] = "external"
+    return PlatformContract.from_mapping(values)
 
 
 def get_variables() -> dict:
-    env = os.environ
-    return {
-        "LH_TARGET": {
-            "name": env.get("LH_TARGET_NAME", "external"),
-            "backend": "external",
-            "test_environment": env.get("LH_TEST_ENVIRONMENT", "false"),
-            "kafka_bootstrap": env["LH_KAFKA_BOOTSTRAP"],
-            "schema_registry_url": env["LH_SCHEMA_REGISTRY_URL"],
-            "s3_endpoint": env["LH_S3_ENDPOINT"],
-            "s3_region": env.get("LH_S3_REGION", "us-east-1"),
-            "s3_access_key": env["LH_S3_ACCESS_KEY"],
-            "s3_secret_key": _secret(env["LH_S3_SECRET_KEY"]),
-            "streaming_metrics_url": env.get("LH_STREAMING_METRICS_URL", ""),
-            "airflow_url": env.get("LH_AIRFLOW_URL", ""),
-            "airflow_user": env.get("LH_AIRFLOW_USER", ""),
-            "airflow_password": _secret(env.get("LH_AIRFLOW_PASSWORD", "")),
-        }
-    }
+    return {"LH_TARGET": as_variables(contract_from_environment())}
