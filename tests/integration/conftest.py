@@ -1,41 +1,60 @@
-"""Integration tests run against the REAL platform, started by the embedded runner.
+"""Library tests run against the REAL platform, reached through its contract like any user's lakehouse.
 
-Mark a module with ``pytestmark = pytest.mark.profiles("core", ...)``. Before the
-first test, the union of all selected tests' profiles is started (idempotent:
-running services are reused). Nothing here is mocked.
+Mark a module with ``pytestmark = pytest.mark.profiles("core", ...)``. Before the first such
+test, the union of the selected tests' profiles is started through the platform's lifecycle
+CLI (idempotent: running services are reused), and ``LH_CONTRACT_FILE`` points the libraries
+at the platform's published contract. Nothing here is mocked, and nothing imports the
+reference lakehouse.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from lakehouse.catalogue import all_services, closure, profiles_of
-from lakehouse.runner.embedded import EmbeddedBackend
-from lakehouse.settings import Settings
+from contract.platform import PlatformContract, closure, profiles_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "profiles(*names): platform profiles the test needs")
 
 
-@pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings.load()
+def platform_cli(*args: str, timeout: float = 900) -> str:
+    """The reference lakehouse's lifecycle CLI (what the embedded backend and ./lh use)."""
+    state = Path(os.environ.get("LH_STATE_DIR", ROOT / ".state"))
+    python = state / "artifacts" / "platform-venv" / "bin" / "python"
+    argv = [str(python if python.exists() else sys.executable), "-m", "lakehouse.runner", *args]
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[1:])} failed (exit {proc.returncode}): {proc.stderr[-3000:]}")
+    return proc.stdout
 
 
 @pytest.fixture(scope="session")
-def platform(request: pytest.FixtureRequest, settings: Settings) -> EmbeddedBackend:
+def target() -> PlatformContract:
+    """The embedded platform's contract; also exported as ``LH_CONTRACT_FILE`` for the libraries."""
+    contract = PlatformContract.from_mapping(json.loads(platform_cli("describe", "--json")))
+    state = Path(os.environ.get("LH_STATE_DIR", ROOT / ".state"))
+    os.environ["LH_CONTRACT_FILE"] = str(state / "contract.json")
+    return contract
+
+
+@pytest.fixture(scope="session")
+def platform(request: pytest.FixtureRequest, target: PlatformContract) -> PlatformContract:
     wanted: set[str] = set()
     for item in request.session.items:
         for mark in item.iter_markers("profiles"):
             wanted.update(mark.args)
-    backend = EmbeddedBackend(settings)
-    profiles = profiles_of(closure(all_services(settings), wanted or {"core"}))
-    from lakehouse.provision import provision
-
-    provision(settings, profiles, log=print)
-    backend.up(profiles)
-    return backend
+    profiles = profiles_of(closure(target.service_catalogue(), wanted or {"core"}))
+    platform_cli("up", *(a for p in profiles for a in ("--profile", p)), "--json")
+    return target
 
 
 @pytest.fixture(autouse=True)
