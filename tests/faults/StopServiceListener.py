@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakehouse.runner.embedded import EmbeddedBackend
+from tests.faults.cli import platform_cli
 
 
 class StopServiceListener:
@@ -18,7 +18,6 @@ class StopServiceListener:
 
     def __init__(self, service: str):
         self.service = service
-        self.backend = EmbeddedBackend()
 
     def start_test(self, data: Any, result: Any) -> None:
-        self.backend.stop_service(self.service)
+        platform_cli("stop", self.service)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from robot.api import ExecutionResult
 
-from lakehouse.runner.embedded import EmbeddedBackend
+from tests.faults.cli import platform_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -135,7 +135,7 @@ MUTATIONS: tuple[Mutation, ...] = (
 )
 
 
-def run(mutation: Mutation, backend: EmbeddedBackend, outdir: Path) -> dict:
+def run(mutation: Mutation, outdir: Path) -> dict:
     path = ROOT / mutation.file
     original = path.read_text()
     if original.count(mutation.old) != 1:
@@ -144,19 +144,19 @@ def run(mutation: Mutation, backend: EmbeddedBackend, outdir: Path) -> dict:
     try:
         path.write_text(original.replace(mutation.old, mutation.new))
         for service in mutation.restart:
-            backend.restart_service(service)
+            platform_cli("restart", service)
         out = outdir / mutation.name
         subprocess.run(
             [sys.executable, "-m", "robot", "--outputdir", str(out), "--log", "NONE", "--report", "NONE",
-             "--pythonpath", str(ROOT), "--pythonpath", str(ROOT / "libraries"), "--test", mutation.test,
+             "--test", mutation.test,
              str(ROOT / mutation.suite)],
-            capture_output=True, text=True, timeout=1800, check=False,
+            capture_output=True, text=True, timeout=1800, check=False, cwd=ROOT,
         )
         tests = list(ExecutionResult(str(out / "output.xml")).suite.all_tests)
     finally:
         path.write_text(original)
         for service in mutation.restart:
-            backend.restart_service(service)
+            platform_cli("restart", service)
     status = tests[0].status if tests else "NOT RUN"
     return {**asdict(mutation), "status": status, "caught": status == "FAIL",
             "message": tests[0].message[:600] if tests else "", "seconds": round(time.monotonic() - started)}
@@ -167,11 +167,10 @@ def main(names: list[str]) -> int:
     unknown = set(names) - {m.name for m in MUTATIONS}
     if unknown:
         raise SystemExit(f"Unknown mutation(s): {', '.join(sorted(unknown))}")
-    backend = EmbeddedBackend()
     outdir = ROOT / "results" / "mutations"
     results = []
     for mutation in chosen:
-        result = run(mutation, backend, outdir)
+        result = run(mutation, outdir)
         results.append(result)
         verdict = "caught" if result["caught"] else "NOT CAUGHT"
         print(f"{mutation.name}: {verdict} by '{mutation.test}' ({result['status']}, {result['seconds']} s)\n"
@@ -182,4 +181,8 @@ def main(names: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", action="append", default=[], help="mutation to run (repeatable; default all)")
+    sys.exit(main(parser.parse_args().name))

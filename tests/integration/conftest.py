@@ -11,30 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from contract.platform import PlatformContract, closure, profiles_of
+from tests.faults.cli import platform_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "profiles(*names): platform profiles the test needs")
-
-
-def platform_cli(*args: str, timeout: float = 900) -> str:
-    """The reference lakehouse's lifecycle CLI (what the embedded backend and ./lh use)."""
-    state = Path(os.environ.get("LH_STATE_DIR", ROOT / ".state"))
-    python = state / "artifacts" / "platform-venv" / "bin" / "python"
-    argv = [str(python if python.exists() else sys.executable), "-m", "lakehouse.runner", *args]
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[1:])} failed (exit {proc.returncode}): {proc.stderr[-3000:]}")
-    return proc.stdout
 
 
 @pytest.fixture(scope="session")
