@@ -7,13 +7,14 @@ Resource         ../../resources/platform.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Platform Test Teardown
 
-Test Tags        profile:core    foundation
+Test Tags        profile:core    area:platform
 
 
 *** Test Cases ***
 All Core Services Are Healthy
     [Documentation]    Readiness probes of the broker, the registry and S3 pass, and the
     ...    kafka-init, s3-init and schema-init one-shots exited with code 0.
+    [Tags]    smoke
     Services Should Be Healthy    core
 
 Core Services Stay Within Their Memory Budgets

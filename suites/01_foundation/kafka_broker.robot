@@ -9,7 +9,7 @@ Resource         ../../resources/platform.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Platform Test Teardown
 
-Test Tags        profile:core    foundation    kafka
+Test Tags        profile:core    area:kafka
 
 
 *** Test Cases ***
@@ -20,6 +20,7 @@ Broker Answers Metadata Requests
 
 Domain Topics Exist With Their Partition Counts
     [Documentation]    Partition counts bound the parallelism of ingestion and the ordering guarantees per key.
+    [Tags]    smoke
     [Template]    Topic Should Have Partitions
     trips    4
     gps-pings    8

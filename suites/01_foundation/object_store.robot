@@ -9,7 +9,7 @@ Resource         ../../resources/platform.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Platform Test Teardown
 
-Test Tags        profile:core    foundation    s3
+Test Tags        profile:core    area:s3
 
 
 *** Test Cases ***
@@ -22,6 +22,7 @@ Medallion Buckets Exist
 
 S3 Round Trip Works
     [Documentation]    Write, list, read and delete an object under a prefix unique to this test.
+    [Tags]    smoke
     ${cid}=    New Correlation Id    prefix=s3rt
     VAR    ${key}    _foundation/${cid}/hello.json
     Put Object    bronze    ${key}    {"correlation_id": "${cid}"}

@@ -8,12 +8,13 @@ Resource         ../../resources/platform.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Platform Test Teardown
 
-Test Tags        profile:core    foundation    schema-registry
+Test Tags        profile:core    area:schema-registry
 
 
 *** Test Cases ***
 Global Compatibility Is Backward
     [Documentation]    Confluent's default; consumers must be able to read data written with older schemas.
+    [Tags]    smoke
     Get Compatibility    assertion_operator===    assertion_expected=BACKWARD
 
 Domain Subjects Are Registered With Their Contracts

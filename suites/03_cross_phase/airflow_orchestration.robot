@@ -4,9 +4,13 @@ Documentation    Airflow orchestrates the lakehouse: the dbt DAGs turn a test's 
 ...              Every DAG run is narrowed to the test's correlation id (``conf.correlation_id``) and
 ...              has a deterministic run id, so tests stay independent under pabot.
 
+Resource         ../../resources/platform.resource
 Resource         ../../resources/airflow.resource
 
-Test Tags        profile:core    profile:data-platform    profile:quality-orchestration
+Suite Setup      Platform Suite Setup
+Test Teardown    Platform Test Teardown
+
+Test Tags        profile:core    profile:data-platform    profile:quality-orchestration    area:airflow
 
 
 *** Test Cases ***
@@ -16,7 +20,7 @@ Airflow Builds Silver From The Test's Bronze Rows
     ${cid}=    New Correlation Id    af-silver
     ${events}=    Build Trip Lifecycle    ${cid}
     Publish Events    trips    ${events}    correlation_id=${cid}
-    Wait For Rows    bronze.trips    correlation_id=${cid}    count=6    timeout=2 min
+    Wait For Bronze Rows    trips    ${cid}    count=6    timeout=2 min
     Run Dbt Layer Through Airflow    silver    ${cid}
     Get Row Count    silver.stg_trips    ==    6    correlation_id=${cid}
 
@@ -28,8 +32,8 @@ Airflow Builds Gold From A Completed Trip
     Publish Events    trips    ${trip}[trips]    correlation_id=${cid}
     Publish Events    payments    ${trip}[payments]    correlation_id=${cid}
     Publish Events    ratings    ${trip}[ratings]    correlation_id=${cid}
-    Wait For Rows    bronze.payments    correlation_id=${cid}    count=1    timeout=2 min
-    Wait For Rows    bronze.trips    correlation_id=${cid}    count=6    timeout=2 min
+    Wait For Bronze Rows    payments    ${cid}    count=1    timeout=2 min
+    Wait For Bronze Rows    trips    ${cid}    count=6    timeout=2 min
     Run Dbt Layer Through Airflow    silver    ${cid}
     Run Dbt Layer Through Airflow    gold    ${cid}
     Get Row Count    gold.fact_trips    ==    1    correlation_id=${cid}
@@ -38,6 +42,7 @@ Airflow Builds Gold From A Completed Trip
 Dbt Silver Refuses To Run Without Bronze Rows
     [Documentation]    The freshness check is real: a correlation id with no Bronze rows fails the run
     ...    before dbt starts (upstream's check was an ``echo``).
+    [Tags]    smoke
     ${cid}=    New Correlation Id    af-empty
     VAR    &{conf}    correlation_id=${cid}
     ${run_id}=    Trigger Dag    dbt_silver    conf=${conf}    run_id=silver_${cid}
@@ -52,7 +57,7 @@ DLQ Monitoring Alerts When Malformed Events Exceed The Threshold
     ...    monitor counts them per topic, branches to ``send_alert`` and writes an alert record.
     ${cid}=    New Correlation Id    af-dlq
     Publish Malformed Events    trips    ${cid}    11
-    Wait For Rows    bronze.dlq    correlation_id=${cid}    count=11    timeout=2 min
+    Wait For Dlq Rows    ${cid}    count=11    timeout=2 min
     ${run_id}=    Run DLQ Monitoring    ${cid}    threshold=${10}
     VAR    &{expected}    trips=${11}
     DLQ Counts Should Be    ${run_id}    ${expected}
@@ -63,7 +68,7 @@ DLQ Monitoring Stays Quiet At The Threshold
     [Documentation]    Ten malformed events equal the threshold: no alert, and no alert record.
     ${cid}=    New Correlation Id    af-quiet
     Publish Malformed Events    payments    ${cid}    10
-    Wait For Rows    bronze.dlq    correlation_id=${cid}    count=10    timeout=2 min
+    Wait For Dlq Rows    ${cid}    count=10    timeout=2 min
     ${run_id}=    Run DLQ Monitoring    ${cid}    threshold=${10}
     VAR    &{expected}    payments=${10}
     DLQ Counts Should Be    ${run_id}    ${expected}
@@ -73,7 +78,7 @@ Dbt Tests Pass On The Platform's Own Data
     [Documentation]    ``dbt_gold`` without a correlation id: Silver must be fresh (committed in the last
     ...    hour), and every Gold model and data test must pass on whatever the platform holds.
     VAR    &{conf}    max_age_minutes=${60}
-    ${run_id}=    Run Dag To Success    dbt_gold    ${conf}    gold_platform_${{ int(__import__('time').time()) }}
-    ...    timeout=${DBT_DAG_TIMEOUT}
+    ${now}=    Get Time    epoch
+    ${run_id}=    Run Dag To Success    dbt_gold    ${conf}    gold_platform_${now}    timeout=${DBT_DAG_TIMEOUT}
     ${log}=    Get Task Log    dbt_gold    ${run_id}    dbt_test
     Should Match Regexp    ${log}    ERROR=0\\b

@@ -5,9 +5,13 @@ Documentation    Recovery of the Bronze streaming job: exactly-once per event id
 ...              runs as root). These tests restart the shared streaming job, so they run alone.
 
 Library          PlatformLibrary
+Resource         ../../resources/platform.resource
 Resource         ../../resources/streaming.resource
 
-Test Tags        profile:core    profile:data-platform    serial
+Suite Setup      Platform Suite Setup
+Test Teardown    Platform Test Teardown
+
+Test Tags        profile:core    profile:data-platform    serial    area:recovery
 
 
 *** Variables ***
@@ -60,7 +64,7 @@ Deleting The Checkpoint Neither Drops Nor Duplicates Events
     ${after}=    Publish Gps Burst    ${cid}    2    10    seed=${2}
     ${ids}=    Combine Lists    ${before}    ${after}
     Bronze Should Contain Each Event Exactly Once    gps-pings    ${cid}    ${ids}    timeout=${RECOVERY_TIMEOUT}
-    [Teardown]    Start Service    bronze-streaming
+    [Teardown]    Start Streaming Job After Test
 
 A Burst Of 1000 Events Stays Within The Memory Budget
     [Documentation]    1000 events at once must be ingested without the job restarting or being
