@@ -2,14 +2,16 @@
 
 ``python -m lakehouse.health <service>`` exits 0 when the service is ready; a
 Compose healthcheck calls exactly that. The embedded runner calls :func:`check`.
-Each probe is bounded by a short timeout and returns ``(ok, detail)``.
+Each probe is bounded by a short timeout and returns ``(ok, detail)``. The kinds are
+the contract's (:data:`contract.platform.PROBE_KINDS`); ``http`` may also require a
+JSON field (``Probe.expect``).
 """
 
 from __future__ import annotations
 
-import importlib
 import socket
 import sys
+from collections.abc import Callable
 
 import requests
 
@@ -21,9 +23,11 @@ PROBE_TIMEOUT = 2.0
 
 def check(probe: Probe, settings: Settings) -> tuple[bool, str]:
     try:
-        return _PROBES[probe.kind](probe, settings)
+        run = _PROBES[probe.kind]
     except KeyError:
-        raise ValueError(f"Unknown probe kind '{probe.kind}'") from None
+        raise ValueError(f"Probe kind '{probe.kind}' cannot be checked from outside the process") from None
+    try:
+        return run(probe, settings)
     except Exception as error:  # a probe failing is a state, reported as detail
         return False, f"{type(error).__name__}: {error}"
 
@@ -36,22 +40,33 @@ def _tcp(probe: Probe, settings: Settings) -> tuple[bool, str]:
 
 def _http(probe: Probe, settings: Settings) -> tuple[bool, str]:
     r = requests.get(probe.target, timeout=PROBE_TIMEOUT)
-    return r.status_code < 400, f"HTTP {r.status_code} from {probe.target}"
+    if not probe.expect or r.status_code >= 400:
+        return r.status_code < 400, f"HTTP {r.status_code} from {probe.target}"
+    path, _, wanted = probe.expect.partition("=")
+    value: object = r.json()
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return str(value) == wanted, f"{path} is {value!r} (want {wanted!r}) at {probe.target}"
 
 
 def _kafka(probe: Probe, settings: Settings) -> tuple[bool, str]:
     from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "socket.timeout.ms": 2000,
-                         "log_level": 0})
+    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap, "socket.timeout.ms": 2000, "log_level": 0})
     meta = admin.list_topics(timeout=PROBE_TIMEOUT)
     return bool(meta.brokers), f"{len(meta.brokers)} broker(s), {len(meta.topics)} topic(s)"
 
 
 def _s3(probe: Probe, settings: Settings) -> tuple[bool, str]:
-    from lakehouse.init.buckets import client
+    import boto3
+    from botocore.config import Config
 
-    buckets = client(settings).list_buckets().get("Buckets", [])
+    from contract.storage import boto3_client_kwargs
+
+    config = Config(connect_timeout=PROBE_TIMEOUT, read_timeout=PROBE_TIMEOUT, retries={"max_attempts": 1},
+                    s3={"addressing_style": "path"})
+    s3 = boto3.client("s3", config=config, **boto3_client_kwargs(settings.contract()))
+    buckets = s3.list_buckets().get("Buckets", [])
     return True, f"authenticated; {len(buckets)} bucket(s)"
 
 
@@ -60,18 +75,12 @@ def _schema_registry(probe: Probe, settings: Settings) -> tuple[bool, str]:
     return r.status_code == 200, f"HTTP {r.status_code}; {len(r.json()) if r.ok else '?'} subject(s)"
 
 
-def _python(probe: Probe, settings: Settings) -> tuple[bool, str]:
-    module, _, func = probe.target.partition(":")
-    return getattr(importlib.import_module(module), func)(settings)
-
-
-_PROBES = {
+_PROBES: dict[str, Callable[[Probe, Settings], tuple[bool, str]]] = {
     "tcp": _tcp,
     "http": _http,
     "kafka": _kafka,
     "s3": _s3,
     "schema_registry": _schema_registry,
-    "python": _python,
 }
 
 

@@ -1,8 +1,10 @@
 """The single service catalogue: every service of every profile, declared once.
 
-One module per profile (``core.py``, ``data_platform.py``, …) exposes
-``services(settings) -> list[Service]``. Backends (embedded runner, Compose)
-call :func:`all_services` and :func:`closure`.
+One module per profile (``core.py``, ``data_platform.py``, ``quality_orchestration.py``;
+``airflow2-compat`` is declared beside Airflow 3) exposes ``services(settings) -> list[Service]``.
+A profile without a module (``monitoring``, ``bi``) has no services yet, and is refused by
+:func:`services_for` rather than started as an empty success. Dependency closure and start
+order are the contract's (:func:`contract.platform.closure`).
 """
 
 from __future__ import annotations
@@ -10,10 +12,21 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-from lakehouse.catalogue.base import PROFILES, Probe, Service
+from contract.platform import PROFILES, closure, profiles_of, topological
+from lakehouse.catalogue.base import Jvm, Probe, Service
 from lakehouse.settings import Settings
 
-__all__ = ["PROFILES", "Probe", "Service", "all_services", "closure", "profiles_of", "topological"]
+__all__ = [
+    "PROFILES",
+    "Jvm",
+    "Probe",
+    "Service",
+    "all_services",
+    "closure",
+    "profiles_of",
+    "services_for",
+    "topological",
+]
 
 
 def _module(profile: str) -> str:
@@ -27,7 +40,7 @@ def all_services(settings: Settings) -> dict[str, Service]:
             module = importlib.import_module(_module(profile))
         except ModuleNotFoundError as error:
             if error.name == _module(profile):
-                continue  # profile not built yet
+                continue  # no services in this profile yet
             raise
         for service in module.services(settings):
             if service.name in found:
@@ -40,44 +53,17 @@ def all_services(settings: Settings) -> dict[str, Service]:
     return found
 
 
-def closure(catalogue: dict[str, Service], profiles: Iterable[str]) -> list[Service]:
-    """Services of ``profiles`` plus everything they depend on, in start order."""
+def services_for(catalogue: dict[str, Service], profiles: Iterable[str]) -> list[Service]:
+    """The services to start for ``profiles`` (dependencies first). A profile that is known
+    but has no services in this platform is an error, not an empty start."""
     wanted = list(profiles)
-    unknown = [p for p in wanted if p not in PROFILES]
-    if unknown:
-        raise ValueError(f"Unknown profile(s): {', '.join(unknown)}. Known: {', '.join(PROFILES)}")
-    names: set[str] = set()
-    stack = [s.name for s in catalogue.values() if s.profile in wanted]
-    while stack:
-        name = stack.pop()
-        if name not in names:
-            names.add(name)
-            stack.extend(catalogue[name].depends_on)
-    return topological([catalogue[n] for n in names])
-
-
-def topological(services: list[Service]) -> list[Service]:
-    by_name = {s.name: s for s in services}
-    order: list[Service] = []
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: tuple[str, ...]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            raise ValueError(f"Dependency cycle: {' -> '.join((*path, name))}")
-        state[name] = 1
-        for dep in by_name[name].depends_on:
-            if dep in by_name:
-                visit(dep, (*path, name))
-        state[name] = 2
-        order.append(by_name[name])
-
-    for name in sorted(by_name, key=lambda n: (PROFILES.index(by_name[n].profile), n)):
-        visit(name, ())
-    return order
-
-
-def profiles_of(services: Iterable[Service]) -> list[str]:
-    present = {s.profile for s in services}
-    return [p for p in PROFILES if p in present]
+    if not wanted:
+        raise ValueError(f"No profile given. Profiles with services: {', '.join(profiles_of(catalogue.values()))}")
+    present = set(profiles_of(catalogue.values()))
+    for profile in wanted:
+        if profile in PROFILES and profile not in present:
+            raise ValueError(
+                f"profile '{profile}' has no services in this platform yet "
+                f"(profiles with services: {', '.join(p for p in PROFILES if p in present)})"
+            )
+    return closure(catalogue, wanted)

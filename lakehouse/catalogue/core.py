@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from lakehouse.catalogue.base import Probe, Service
-from lakehouse.jvm import class_data_sharing_flags, java_executable
+from lakehouse.catalogue.base import Jvm, Probe, Service
 from lakehouse.provision.core import APICURIO_JAVA_RELEASE, apicurio_dir, kafka_lib_dir
 from lakehouse.settings import Settings
 
@@ -17,21 +14,18 @@ REGISTRY_HEAP_MB = 192
 
 def services(settings: Settings) -> list[Service]:
     s = settings
-    py = sys.executable if not s.python.exists() else str(s.python)
+    py = str(s.platform_python)
     kafka_dir = s.data_dir / "kafka"
     b = s.ports["s3_base"]
-    weed = str(s.venv_dir / "bin" / "weed")
-    java17 = java_executable(17)
-    java_registry = java_executable(APICURIO_JAVA_RELEASE)
+    weed = str(s.platform_venv_dir / "bin" / "weed")
     cds = s.artifacts_dir / "cds"
     return [
         Service(
             name="kafka",
             profile=PROFILE,
             description="Apache Kafka 4.x, one KRaft broker+controller",
+            jvm=Jvm(17, str(cds / "kafka.jsa")),
             command=[
-                java17,
-                *class_data_sharing_flags(java17, cds / "kafka.jsa"),
                 f"-Xms{KAFKA_HEAP_MB // 2}m",
                 f"-Xmx{KAFKA_HEAP_MB}m",
                 "-XX:+UseSerialGC",
@@ -53,9 +47,8 @@ def services(settings: Settings) -> list[Service]:
             name="schema-registry",
             profile=PROFILE,
             description="Apicurio Registry 3.x serving the Confluent-compatible (ccompat v7) API",
+            jvm=Jvm(APICURIO_JAVA_RELEASE, str(cds / "schema-registry.jsa")),
             command=[
-                java_registry,
-                *class_data_sharing_flags(java_registry, cds / "schema-registry.jsa"),
                 "-Xms32m",
                 f"-Xmx{REGISTRY_HEAP_MB}m",
                 "-XX:+UseSerialGC",

@@ -16,8 +16,6 @@ driver adds ~100 MB. The budget is the cgroup limit the runner applies.
 
 from __future__ import annotations
 
-import sys
-
 from lakehouse.catalogue.base import Probe, Service
 from lakehouse.provision.data_platform import spark_python
 from lakehouse.settings import Settings
@@ -30,7 +28,7 @@ MAX_RECORD_BYTES = 64 * 1024
 
 def services(settings: Settings) -> list[Service]:
     s = settings
-    py = str(s.python) if s.python.exists() else sys.executable
+    py = str(s.platform_python)
     return [
         Service(
             name="bronze-init",
@@ -50,7 +48,9 @@ def services(settings: Settings) -> list[Service]:
             command=[str(spark_python(s)), "-m", "lakehouse.streaming"],
             depends_on=("kafka", "s3", "kafka-init", "s3-init", "bronze-init"),
             env={
-                "LH_STREAMING_CHECKPOINT": str(s.data_dir / "streaming" / "checkpoint"),
+                # This instance's names: the runner's own LH_TOPIC_PREFIX / LH_BUCKET_* decide them.
+                **_names_env(s),
+                "LH_STREAMING_CHECKPOINT": str(s.streaming_checkpoint_dir),
                 "LH_STREAMING_TRIGGER": "1 second",
                 "LH_STREAMING_MAX_BYTES": str(MAX_RECORD_BYTES),
                 "LH_STREAMING_DRIVER_MEMORY": DRIVER_MEMORY,
@@ -66,3 +66,11 @@ def services(settings: Settings) -> list[Service]:
             workdir=str(s.repo_root),
         ),
     ]
+
+
+def _names_env(s: Settings) -> dict[str, str]:
+    return {
+        "LH_STATE_DIR": str(s.state_dir),
+        "LH_TOPIC_PREFIX": s.topic_prefix,
+        **{f"LH_BUCKET_{layer.upper()}": bucket for layer, bucket in s.buckets.items()},
+    }

