@@ -84,16 +84,14 @@ class AirflowClient:
         self.token_refreshes = 0
 
     @classmethod
-    def for_target(cls, target: Target, **overrides: Any) -> AirflowClient:
-        url = overrides.pop("url", None) or target.airflow_url
-        user = overrides.pop("user", None) or target.airflow_user
-        password = overrides.pop("password", None) or target.airflow_password
-        if not url:
+    def for_target(cls, target: Target, **options: Any) -> AirflowClient:
+        """The client of ``target``'s ``airflow_url``, ``airflow_user`` and ``airflow_password``."""
+        if not target.airflow_url:
             raise AirflowError(
                 f"Target '{target.name}' has no airflow_url; set it in the variables file "
                 "or import AirflowLibrary with url=..."
             )
-        return cls(url, user, password, **overrides)
+        return cls(target.airflow_url, target.airflow_user, target.airflow_password, **options)
 
     # --- detection --------------------------------------------------------------------
     def _timeout(self, read: float | None = None) -> tuple[float, float]:

@@ -1,47 +1,33 @@
-"""The lazily-built client shared by the AirflowLibrary components."""
+"""The base of the AirflowLibrary components: the one client of the library instance, built on first use."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
-from typing import Any
+from lhkit.component import LibraryComponent, LibraryContext
 
-from lhkit import target as lh_target
-from lhkit.polling import to_seconds
-
-from .client import DEFAULT_REQUEST_TIMEOUT, AirflowClient
+from .client import AirflowClient
 from .normalize import ApiVersion
 
+AREA = "Airflow"
+# A DAG run (dbt builds, DLQ scans) takes minutes, not the library-wide seconds: `Wait For Dag Run`
+# and `Trigger Dag And Wait` wait this long unless given a timeout. Documented in both keywords.
+DAG_RUN_TIMEOUT = 120.0
 
-class AirflowContext:
-    """Holds the endpoint configuration and the client. Nothing here changes keyword behaviour."""
 
-    def __init__(
-        self,
-        target: Mapping[str, Any] | None = None,
-        url: str | None = None,
-        user: str | None = None,
-        password: Any = None,
-        api: ApiVersion | None = None,
-        request_timeout: Any = None,
-    ):
-        self._target_arg = target
-        self._overrides: dict[str, Any] = {"url": url, "user": user, "password": password, "api": api}
-        self._request_timeout = to_seconds(request_timeout, DEFAULT_REQUEST_TIMEOUT)
-        self._client: AirflowClient | None = None
-        self._lock = threading.Lock()
+class AirflowComponent(LibraryComponent):
+    """Components share the client through the library context: ``ctx.resource("airflow", ...)``."""
+
+    def __init__(self, ctx: LibraryContext, api: ApiVersion | None = None, request_timeout: float | None = None):
+        super().__init__(ctx)
+        self._api = api
+        self._request_timeout = request_timeout
 
     @property
     def client(self) -> AirflowClient:
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    target = (
-                        lh_target.Target.from_mapping(self._target_arg) if self._target_arg else lh_target.current()
-                    )
-                    self._client = AirflowClient.for_target(
-                        target,
-                        **{k: v for k, v in self._overrides.items() if v},
-                        request_timeout=self._request_timeout,
-                    )
-        return self._client
+        return self.ctx.resource("airflow", self._new_client, AirflowClient.close)
+
+    def _new_client(self) -> AirflowClient:
+        return AirflowClient.for_target(
+            self.target,
+            api=self._api,
+            request_timeout=self._request_timeout if self._request_timeout is not None else self.ctx.timeout,
+        )

@@ -5,32 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from assertionengine import AssertionOperator, verify_assertion
+from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
 from lhkit import htmllog
-from lhkit.polling import WaitTimeout, format_seconds, to_seconds, wait_until
+from lhkit.assertions import get_and_verify, verify_list
+from lhkit.polling import WaitTimeout, format_seconds
 
 from .client import AirflowNotFound, q
-from .context import AirflowContext
-from .normalize import as_operator, normalize_import_error
+from .context import AREA, AirflowComponent
+from .normalize import normalize_import_error
 
 
 class DagMissing(AssertionError):
     ROBOT_SUPPRESS_NAME = True
 
 
-class DagKeywords:
-    def __init__(self, ctx: AirflowContext):
-        self.ctx = ctx
-
-    @property
-    def client(self):
-        return self.ctx.client
-
+class DagKeywords(AirflowComponent):
     # --- server -----------------------------------------------------------------------
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_airflow_api_version(self) -> str:
         """Return ``v1`` (Airflow 2, basic auth) or ``v2`` (Airflow 3, JWT), detected on first use.
 
@@ -38,7 +32,7 @@ class DagKeywords:
         """
         return self.client.api
 
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_airflow_version(self) -> str:
         """Return the server's version string, e.g. ``3.3.2``.
 
@@ -47,8 +41,8 @@ class DagKeywords:
         """
         return self.client.version
 
-    @keyword
-    def airflow_should_be_healthy(self, timeout: timedelta = timedelta(seconds=60)) -> dict[str, Any]:
+    @keyword(tags=(AREA, "Wait"))
+    def airflow_should_be_healthy(self, timeout: timedelta | None = None) -> dict[str, Any]:
         """Wait until the metadatabase, scheduler and (on v2) DAG processor report ``healthy``.
 
         The triggerer is ignored: the platform does not run one. Returns the health document.
@@ -66,17 +60,17 @@ class DagKeywords:
                 if (doc.get(n) or {}).get("status") != "healthy"
             ]
 
-        doc = wait_until(
+        doc = self.wait_until(
             lambda: c.request("GET", path, timeout=5),
             lambda d: not unhealthy(d),
-            timeout=timeout,
+            timeout=self.timeout(timeout),
             description=f"Airflow at {c.url} to report {', '.join(needed)} healthy",
             describe=lambda d: ", ".join(unhealthy(d)),
         )
         return doc
 
     # --- DAGs -------------------------------------------------------------------------
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_dag(self, dag_id: str) -> dict[str, Any]:
         """Return the DAG document (``dag_id``, ``is_paused``, ``fileloc``, ...). Fails if it does not exist.
 
@@ -87,10 +81,8 @@ class DagKeywords:
         except AirflowNotFound:
             raise DagMissing(f"DAG '{dag_id}' does not exist on {self.client.url}{self._import_error_hint()}") from None
 
-    @keyword
-    def dag_should_exist(
-        self, dag_id: str, timeout: timedelta = timedelta(seconds=30), paused: bool = False
-    ) -> dict[str, Any]:
+    @keyword(tags=(AREA, "Assertion", "Wait"))
+    def dag_should_exist(self, dag_id: str, timeout: timedelta | None = None, paused: bool = False) -> dict[str, Any]:
         """Wait until ``dag_id`` is known to the server, then check its pause state (unpaused by default).
 
         A DAG that stays missing, or is paused when it should run, is a **failure**, never a
@@ -100,7 +92,7 @@ class DagKeywords:
         | Dag Should Exist | dbt_silver |
         | Dag Should Exist | maintenance | paused=${True} |
         """
-        limit = to_seconds(timeout, 30.0)
+        limit = self.timeout(timeout)
 
         def probe() -> dict[str, Any] | None:
             try:
@@ -109,7 +101,7 @@ class DagKeywords:
                 return None
 
         try:
-            dag = wait_until(
+            dag = self.wait_until(
                 probe,
                 lambda d: d is not None,
                 timeout=limit,
@@ -129,7 +121,7 @@ class DagKeywords:
             )
         return dag
 
-    @keyword
+    @keyword(tags=(AREA, "Assertion"))
     def dag_should_not_exist(self, dag_id: str) -> None:
         """Fail if ``dag_id`` is known to the server.
 
@@ -141,25 +133,42 @@ class DagKeywords:
             return
         raise AssertionError(f"DAG '{dag_id}' exists on {self.client.url}, expected it not to")
 
-    @keyword
-    def get_dag_ids(self, pattern: str | None = None) -> list[str]:
-        """Return the ids of all DAGs (optionally only those whose id contains ``pattern``).
+    @keyword(tags=(AREA, "Getter"))
+    def get_dag_ids(
+        self,
+        pattern: str | None = None,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        retry_timeout: timedelta | None = None,
+    ) -> list[str]:
+        """Return the ids of all DAGs (optionally only those whose id contains ``pattern``); optionally
+        assert the list (``contains`` / ``not contains`` take one id or a list), asking again for
+        ``retry_timeout`` until the assertion holds.
 
         | ${ids}= | Get Dag Ids | dbt_ |
+        | Get Dag Ids | dbt_ | contains | ${{ ["dbt_silver", "dbt_gold"] }} |
         """
-        params: dict[str, Any] = {"limit": 100, "offset": 0}
-        if pattern:
-            params["dag_id_pattern"] = pattern
-        ids: list[str] = []
-        while True:
-            page = self.client.request("GET", "/dags", params=params)
-            dags = page.get("dags", [])
-            ids.extend(d["dag_id"] for d in dags)
-            if len(dags) < params["limit"]:
-                return ids
-            params["offset"] += params["limit"]
 
-    @keyword
+        def ids() -> list[str]:
+            params: dict[str, Any] = {"limit": 100, "offset": 0}
+            if pattern:
+                params["dag_id_pattern"] = pattern
+            found: list[str] = []
+            while True:
+                page = self.client.request("GET", "/dags", params=params)
+                dags = page.get("dags", [])
+                found.extend(d["dag_id"] for d in dags)
+                if len(dags) < params["limit"]:
+                    return found
+                params["offset"] += params["limit"]
+
+        what = f"DAG ids matching '{pattern}'" if pattern else "DAG ids"
+        return get_and_verify(
+            ids, assertion_operator, assertion_expected, what, message, retry_timeout, verify=verify_list
+        )
+
+    @keyword(tags=(AREA, "Setter"))
     def pause_dag(self, dag_id: str) -> None:
         """Pause ``dag_id``.
 
@@ -167,7 +176,7 @@ class DagKeywords:
         """
         self._set_paused(dag_id, True)
 
-    @keyword
+    @keyword(tags=(AREA, "Setter"))
     def unpause_dag(self, dag_id: str) -> None:
         """Unpause ``dag_id``.
 
@@ -191,7 +200,7 @@ class DagKeywords:
         logger.info(f"DAG '{dag_id}' is now {'paused' if paused else 'unpaused'}.")
 
     # --- import errors ----------------------------------------------------------------
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_import_errors(self) -> list[dict[str, Any]]:
         """Return the DAG import errors: ``filename`` (as reported), ``file_name`` (base name),
         ``bundle_name`` (v2 only), ``stack_trace``, ``timestamp``.
@@ -206,22 +215,32 @@ class DagKeywords:
             htmllog.log_table(errors, ["file_name", "bundle_name", "stack_trace"], caption="Airflow import errors")
         return errors
 
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_import_error_count(
         self,
         assertion_operator: AssertionOperator | None = None,
-        expected: int | None = None,
+        assertion_expected: Any = None,
         message: str | None = None,
+        retry_timeout: timedelta | None = None,
     ) -> int:
-        """Return the number of import errors, optionally asserting on it (AssertionEngine operators).
+        """Return the number of import errors, optionally asserting on it (AssertionEngine operators),
+        asking again for ``retry_timeout`` until the assertion holds.
 
         | Get Import Error Count | == | 0 |
+        | Get Import Error Count | == | 0 | retry_timeout=30 s |
         """
-        count = len(self.get_import_errors())
-        return verify_assertion(count, as_operator(assertion_operator), expected, "Import error count", message)
+        return get_and_verify(
+            lambda: len(self.get_import_errors()),
+            assertion_operator,
+            assertion_expected,
+            "Import error count",
+            message,
+            retry_timeout,
+            verify=int_str_verify_assertion,
+        )
 
-    @keyword
-    def wait_for_import_error(self, file_name: str, timeout: timedelta = timedelta(seconds=30)) -> dict[str, Any]:
+    @keyword(tags=(AREA, "Wait"))
+    def wait_for_import_error(self, file_name: str, timeout: timedelta | None = None) -> dict[str, Any]:
         """Wait until the server reports an import error for a DAG file whose base name is ``file_name``; return it.
 
         | ${error}= | Wait For Import Error | broken_dag.py |
@@ -232,10 +251,10 @@ class DagKeywords:
             raw = self.client.request("GET", "/importErrors", params={"limit": 100})
             return [normalize_import_error(e) for e in raw.get("import_errors", [])]
 
-        errors = wait_until(
+        errors = self.wait_until(
             probe,
             lambda errs: any(e["file_name"] == file_name for e in errs),
-            timeout=timeout,
+            timeout=self.timeout(timeout),
             description=f"an import error for '{file_name}'",
             describe=lambda errs: f"import errors for {[e['file_name'] for e in errs]}",
         )
@@ -243,7 +262,7 @@ class DagKeywords:
         htmllog.log_text_block(found["stack_trace"], title=f"Import error of {found['filename']}")
         return found
 
-    @keyword
+    @keyword(tags=(AREA, "Assertion"))
     def dag_file_should_have_no_import_error(self, file_name: str) -> None:
         """Fail if the server reports an import error for ``file_name`` (base name).
 

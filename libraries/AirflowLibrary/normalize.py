@@ -13,8 +13,6 @@ import time
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from assertionengine import AssertionOperator
-
 ApiVersion = Literal["v1", "v2"]
 
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
@@ -137,18 +135,6 @@ def error_detail(body: Any) -> str:
         title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
         return f"HTML page{': ' + title.group(1).strip() if title else ''}"
     return text[:500]
-
-
-def as_operator(operator: AssertionOperator | str | None) -> AssertionOperator | None:
-    """Robot converts ``==`` to an :class:`AssertionOperator`; Python callers may pass the string."""
-    if operator is None or isinstance(operator, AssertionOperator):
-        return operator
-    try:
-        return AssertionOperator[operator]
-    except KeyError:
-        raise ValueError(
-            f"Unknown assertion operator '{operator}'; expected one of {', '.join(AssertionOperator.__members__)}"
-        ) from None
 
 
 _LOG_SKIP_KEYS = frozenset(

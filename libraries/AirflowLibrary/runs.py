@@ -8,20 +8,20 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from assertionengine import AssertionOperator, verify_assertion
+from assertionengine import AssertionOperator
 from robot.api import logger
 from robot.api.deco import keyword
 
 from lhkit import htmllog
-from lhkit.polling import WaitTimeout, format_seconds, to_seconds, wait_until
+from lhkit.assertions import get_and_verify
+from lhkit.polling import WaitTimeout, format_seconds, to_seconds
 
 from .client import AirflowError, AirflowHttpError, AirflowNotFound, q
-from .context import AirflowContext
+from .context import AREA, DAG_RUN_TIMEOUT, AirflowComponent
 from .normalize import (
     FAILED_TASK_STATES,
     RUN_STATES,
     TERMINAL_RUN_STATES,
-    as_operator,
     format_log_content,
     make_run_id,
     normalize_task_instance,
@@ -36,16 +36,9 @@ class DagRunFailed(AssertionError):
     ROBOT_SUPPRESS_NAME = True
 
 
-class RunKeywords:
-    def __init__(self, ctx: AirflowContext):
-        self.ctx = ctx
-
-    @property
-    def client(self):
-        return self.ctx.client
-
+class RunKeywords(AirflowComponent):
     # --- trigger ----------------------------------------------------------------------
-    @keyword
+    @keyword(tags=(AREA, "Setter"))
     def trigger_dag(
         self,
         dag_id: str,
@@ -79,7 +72,7 @@ class RunKeywords:
         return str(run["dag_run_id"])
 
     # --- runs -------------------------------------------------------------------------
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         """Return the DAG run document (``state``, ``conf``, ``start_date``, ``end_date``, ...).
 
@@ -90,33 +83,43 @@ class RunKeywords:
         except AirflowNotFound:
             raise AssertionError(f"DAG run '{run_id}' of DAG '{dag_id}' does not exist on {self.client.url}") from None
 
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_dag_run_state(
         self,
         dag_id: str,
         run_id: str,
         assertion_operator: AssertionOperator | None = None,
-        expected: str | None = None,
+        assertion_expected: Any = None,
         message: str | None = None,
+        retry_timeout: timedelta | None = None,
     ) -> str:
-        """Return the run's state, optionally asserting on it.
+        """Return the run's state, optionally asserting on it, asking again for ``retry_timeout``
+        until the assertion holds (to wait for a run, `Wait For Dag Run` also reports its failed tasks).
 
         | Get Dag Run State | lh_smoke | ${run_id} | == | success |
+        | Get Dag Run State | lh_smoke | ${run_id} | != | queued | retry_timeout=30 s |
         """
-        state = str(self.get_dag_run(dag_id, run_id).get("state"))
-        return verify_assertion(
-            state, as_operator(assertion_operator), expected, f"State of {dag_id}/{run_id}", message
+        return get_and_verify(
+            lambda: str(self.get_dag_run(dag_id, run_id).get("state")),
+            assertion_operator,
+            assertion_expected,
+            f"State of {dag_id}/{run_id}",
+            message,
+            retry_timeout,
         )
 
-    @keyword
+    @keyword(tags=(AREA, "Wait"))
     def wait_for_dag_run(
         self,
         dag_id: str,
         run_id: str,
         state: str = "success",
-        timeout: timedelta = timedelta(minutes=2),
+        timeout: timedelta | None = None,
     ) -> dict[str, Any]:
         """Wait until the run reaches ``state`` (default ``success``) and return the run document.
+
+        A DAG run takes minutes, so without ``timeout`` this waits 2 minutes, not the
+        library-wide timeout.
 
         Fails as soon as the run ends in another terminal state, without waiting for the
         timeout. On failure or timeout the task instances are logged as a table and the
@@ -127,10 +130,10 @@ class RunKeywords:
         """
         if state not in RUN_STATES:
             raise ValueError(f"Unknown DAG run state '{state}'; expected one of {', '.join(sorted(RUN_STATES))}")
-        limit = to_seconds(timeout, 120.0)
+        limit = to_seconds(timeout, DAG_RUN_TIMEOUT)
         started = time.monotonic()
         try:
-            run = wait_until(
+            run = self.wait_until(
                 lambda: self.get_dag_run(dag_id, run_id),
                 lambda r: r.get("state") == state or r.get("state") in TERMINAL_RUN_STATES,
                 timeout=limit,
@@ -155,16 +158,16 @@ class RunKeywords:
         logger.info(f"DAG run {dag_id}/{run_id} reached '{state}' after {format_seconds(waited)}.")
         return run
 
-    @keyword
+    @keyword(tags=(AREA, "Setter", "Wait"))
     def trigger_dag_and_wait(
         self,
         dag_id: str,
         conf: Mapping[str, Any] | None = None,
         run_id: str | None = None,
         state: str = "success",
-        timeout: timedelta = timedelta(minutes=2),
+        timeout: timedelta | None = None,
     ) -> dict[str, Any]:
-        """`Trigger Dag`, then `Wait For Dag Run`; returns the run document.
+        """`Trigger Dag`, then `Wait For Dag Run` (2 minutes without ``timeout``); returns the run document.
 
         | ${run}= | Trigger Dag And Wait | dbt_gold | conf=${conf} | timeout=5 min |
         """
@@ -172,7 +175,7 @@ class RunKeywords:
         return self.wait_for_dag_run(dag_id, rid, state, timeout)
 
     # --- task instances ---------------------------------------------------------------
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         """Return the run's task instances: ``task_id``, ``state``, ``try_number``, ``map_index``, dates, ``duration``.
 
@@ -187,32 +190,42 @@ class RunKeywords:
         tis = [normalize_task_instance(t) for t in raw.get("task_instances", [])]
         return sorted(tis, key=lambda t: (t["start_date"] or "~", t["task_id"] or ""))
 
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_task_state(
         self,
         dag_id: str,
         run_id: str,
         task_id: str,
         assertion_operator: AssertionOperator | None = None,
-        expected: str | None = None,
+        assertion_expected: Any = None,
         message: str | None = None,
+        retry_timeout: timedelta | None = None,
     ) -> str | None:
-        """Return a task's state in a run (``None`` if it never got one), optionally asserting on it.
+        """Return a task's state in a run (``None`` if it never got one), optionally asserting on it,
+        asking again for ``retry_timeout`` until the assertion holds.
 
         | Get Task State | dlq_monitoring | ${run_id} | send_alert | == | success |
         | Get Task State | dlq_monitoring | ${run_id} | no_alert | == | skipped |
         """
-        tis = self.get_task_instances(dag_id, run_id)
-        matches = [t for t in tis if t["task_id"] == task_id]
-        if not matches:
-            known = ", ".join(sorted({str(t["task_id"]) for t in tis}))
-            raise AssertionError(f"Run {dag_id}/{run_id} has no task '{task_id}'. Tasks: {known}")
-        value = matches[0]["state"]
-        return verify_assertion(
-            value, as_operator(assertion_operator), expected, f"State of task {task_id} in {dag_id}/{run_id}", message
+
+        def state() -> str | None:
+            tis = self.get_task_instances(dag_id, run_id)
+            matches = [t for t in tis if t["task_id"] == task_id]
+            if not matches:
+                known = ", ".join(sorted({str(t["task_id"]) for t in tis}))
+                raise AssertionError(f"Run {dag_id}/{run_id} has no task '{task_id}'. Tasks: {known}")
+            return matches[0]["state"]
+
+        return get_and_verify(
+            state,
+            assertion_operator,
+            assertion_expected,
+            f"State of task {task_id} in {dag_id}/{run_id}",
+            message,
+            retry_timeout,
         )
 
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
         """Return the plain-text log of one task try (the latest try by default).
 
@@ -229,7 +242,7 @@ class RunKeywords:
         accept = "application/json" if self.client.api == "v2" else "text/plain"
         return format_log_content(self.client.request("GET", path, params={"full_content": "true"}, accept=accept))
 
-    @keyword
+    @keyword(tags=(AREA, "Getter"))
     def get_xcom_value(
         self,
         dag_id: str,
@@ -237,10 +250,12 @@ class RunKeywords:
         task_id: str,
         key: str = "return_value",
         assertion_operator: AssertionOperator | None = None,
-        expected: Any = None,
+        assertion_expected: Any = None,
         message: str | None = None,
+        retry_timeout: timedelta | None = None,
     ) -> Any:
-        """Return an XCom value as a Python object, the same on v1 and v2, optionally asserting on it.
+        """Return an XCom value as a Python object, the same on v1 and v2, optionally asserting on it
+        (asking again for ``retry_timeout`` until the assertion holds).
 
         v2 returns JSON; v1 returns the Python repr, which is parsed back (see the library
         introduction for the one ambiguity).
@@ -249,13 +264,19 @@ class RunKeywords:
         | Get XCom Value | lh_smoke | ${run_id} | say | == | ${{ {"answer": 42, "echo": None} }} |
         """
         path = f"/dags/{q(dag_id)}/dagRuns/{q(run_id)}/taskInstances/{q(task_id)}/xcomEntries/{q(key)}"
-        try:
-            entry = self.client.request("GET", path)
-        except AirflowNotFound:
-            raise AssertionError(f"No XCom '{key}' for task '{task_id}' in run {dag_id}/{run_id}") from None
-        value = parse_xcom_value(entry.get("value"), self.client.api)
-        htmllog.log_json(value, title=f"XCom {task_id}.{key} of {dag_id}/{run_id}")
-        return verify_assertion(value, as_operator(assertion_operator), expected, f"XCom {task_id}.{key}", message)
+
+        def value() -> Any:
+            try:
+                entry = self.client.request("GET", path)
+            except AirflowNotFound:
+                raise AssertionError(f"No XCom '{key}' for task '{task_id}' in run {dag_id}/{run_id}") from None
+            return parse_xcom_value(entry.get("value"), self.client.api)
+
+        found = get_and_verify(
+            value, assertion_operator, assertion_expected, f"XCom {task_id}.{key}", message, retry_timeout
+        )
+        htmllog.log_json(found, title=f"XCom {task_id}.{key} of {dag_id}/{run_id}")
+        return found
 
     # --- failure reporting ------------------------------------------------------------
     def _report_tasks(self, dag_id: str, run_id: str) -> list[tuple[str, str]]:

@@ -1,8 +1,11 @@
-"""Deterministic builders of valid rideshare events, one per topic of :mod:`lakehouse.contracts`.
+"""Deterministic builders of valid rideshare events, one per topic of :mod:`contract.topics`.
 
 Pure Python, no Robot imports: the keyword layer, benchmarks and pytest all use it.
 Given the same ``seed`` and ``start`` time, every builder returns the same events
 (ids included), so a failing test can be reproduced exactly.
+
+Zone ids come from :mod:`contract.zones`, the source the dbt seed copies, so every
+generated trip and surge update joins a ``dim_zones`` row.
 """
 
 from __future__ import annotations
@@ -14,12 +17,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from contract import zones as contract_zones
+from contract.topics import topic as contract_topic
+
 Event = dict[str, Any]
 
-# São Paulo, as in the upstream simulation; pings random-walk inside this box.
+# São Paulo, as in the upstream simulation; pings random-walk inside this box (well inside the
+# contract's service area, contract.zones.LAT_RANGE / LON_RANGE).
 LAT_RANGE = (-23.75, -23.35)
 LON_RANGE = (-46.82, -46.36)
-ZONES = tuple(f"SP-{i:03d}" for i in range(1, 21))
+# The zone reference data's ids: the dbt seed is a guarded copy of the same file.
+ZONES = contract_zones.zone_ids()
 TRIP_LIFECYCLE = ("requested", "matched", "driver_en_route", "driver_arrived", "started", "completed")
 # Seconds between consecutive lifecycle steps (requested→matched→…→completed).
 TRIP_STEP_SECONDS = (5, 2, 180, 30, 600)
@@ -317,7 +325,7 @@ class EventFactory:
 
     # --- generic ---------------------------------------------------------------------
     def event_for(self, topic: str, **overrides: Any) -> Event:
-        """One valid event for any topic of the contracts."""
+        """One valid event for any contract topic (logical ``gps-pings`` or table ``gps_pings`` name)."""
         builders = {
             "trips": lambda: self.trip_event(),
             "gps-pings": lambda: self.gps_pings(drivers=1, pings=1)[0],
@@ -328,8 +336,10 @@ class EventFactory:
             "driver-profiles": lambda: self.driver_profile(),
             "rider-profiles": lambda: self.rider_profile(),
         }
-        if topic not in builders:
-            raise ValueError(f"Unknown topic '{topic}'. Known topics: {', '.join(builders)}")
-        event = builders[topic]()
+        try:
+            name = contract_topic(topic).name
+        except KeyError as error:
+            raise ValueError(error.args[0]) from None
+        event = builders[name]()
         event.update(overrides)
         return event

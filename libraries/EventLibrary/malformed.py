@@ -6,7 +6,7 @@ import json
 from enum import Enum
 from typing import Any
 
-from lakehouse import contracts
+from contract.topics import topic as contract_topic
 
 from .factories import EventFactory
 
@@ -34,7 +34,7 @@ def malformed_payload(
     kind: Malformation, topic: str, factory: EventFactory, *, size_bytes: int = DEFAULT_OVERSIZE_BYTES
 ) -> bytes:
     """Bytes for ``topic`` broken in the way ``kind`` says. The correlation id stays findable in the raw bytes."""
-    t = contracts.topic(topic)
+    t = contract_topic(topic)
     event = factory.event_for(topic)
     cid = factory.correlation_id
     if kind is Malformation.INVALID_JSON:

@@ -8,13 +8,13 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from lakehouse import contracts
+from contract.topics import topic as contract_topic
 
 
 @cache
 def validator(topic: str) -> Draft202012Validator:
     try:
-        schema = contracts.topic(topic).schema()
+        schema = contract_topic(topic).schema()
     except KeyError as error:
         raise ValueError(error.args[0]) from None
     Draft202012Validator.check_schema(schema)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from robotlibcore import DynamicCore
-
-from lhkit.target import Target
+from contract.platform import PlatformContract
+from lhkit.component import KeywordLibrary, LibraryContext
 
 from .consumer import ConsumerKeywords, MessageFilter
-from .context import PRODUCER_DEFAULTS, KafkaContext, KafkaUnavailable, UnknownTopic
+from .context import PRODUCER_DEFAULTS, KafkaUnavailable, UnknownTopic
 from .producer import CORRELATION_HEADER, DeliveryFailed, ProducerKeywords
 from .topics import TopicKeywords
 
@@ -26,16 +26,23 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-class KafkaLibrary(DynamicCore):
+class KafkaLibrary(KeywordLibrary):
     """Kafka keywords for end-to-end lakehouse tests: topic admin, fast publishing, and waiting for messages.
 
     %TOC%
 
     = Target =
     The broker comes from the current target (``${LH_TARGET}`` from a variables file, else the
-    embedded platform of this checkout). It is resolved on first use, so importing the library
-    never connects. Override it on import:
+    contract file named by ``LH_CONTRACT_FILE``). It is resolved on first use, so importing the
+    library never connects. Override it on import:
     | Library | KafkaLibrary | bootstrap=127.0.0.1:29092 |
+
+    = Topic names =
+    Keywords take *logical* topic names (``trips``, ``gps-pings``): the names of the platform
+    contract. The library maps them to the broker's physical names with the target's
+    ``topic_prefix`` (``stg.`` + ``trips`` = ``stg.trips``). An already physical name is accepted
+    too, and a name that is not a contract topic (``scratch-${cid}``) is used as given. Results
+    (marks, message records, `List Topics`) carry physical names.
 
     = Correlation ids =
     Publishing keywords put the test's correlation id into the JSON payload (``correlation_id``
@@ -53,31 +60,38 @@ class KafkaLibrary(DynamicCore):
 
     = Timeouts =
     Every keyword has a ``timeout`` (Robot time format, e.g. ``30 s``); no network call waits
-    longer. Waits poll every 0.2 s and fail with what they expected, what they last saw and how
-    long they waited. An unknown topic fails at once, naming the topic and the existing ones.
+    longer. Without one, the library-wide ``timeout`` given at import applies (default 30 s):
+    | Library | KafkaLibrary | timeout=1 min |
+    Waits poll every 0.2 s and fail with what they expected, what they last saw and how long
+    they waited. An unknown topic fails at once, naming the topic and the existing ones.
 
     = Destructive keywords =
     `Delete Topic` and `Recreate Topic` refuse to run unless the target is marked as a test
     environment.
 
     = Assertions =
-    Getters such as `Get Topic Partitions` and `Get Message Count Since Mark` accept an optional
-    AssertionEngine operator and expected value:
+    Getters such as `Get Topic Partitions`, `List Topics` and `Get Message Count Since Mark` take
+    AssertionEngine's ``assertion_operator``, ``assertion_expected`` and ``message``, and with
+    ``retry_timeout`` read again until the assertion holds:
     | Get Topic Partitions | gps-pings | == | 8 |
+    | Get Message Count Since Mark | ${mark} | == | 6 | correlation_id=${cid} | retry_timeout=30 s |
+
+    = Tags =
+    Every keyword is tagged ``Kafka`` and one of ``Getter``, ``Assertion``, ``Wait``, ``Setter``
+    (publishing and topic changes) or ``Destructive``.
     """
 
-    ROBOT_LIBRARY_SCOPE = "GLOBAL"
     ROBOT_LIBRARY_VERSION = __version__
-    ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self, target: Mapping[str, Any] | None = None, bootstrap: str | None = None):
+    def __init__(
+        self,
+        target: Mapping[str, Any] | PlatformContract | None = None,
+        bootstrap: str | None = None,
+        timeout: timedelta | None = None,
+    ):
         """``target``: a target dictionary (as ``${LH_TARGET}``) to use instead of the current one.
         ``bootstrap``: override only the Kafka bootstrap servers (``host:port``).
+        ``timeout``: the default of every keyword's ``timeout`` (default 30 s).
         """
-        self._ctx = KafkaContext(Target.from_mapping(target) if target else None, bootstrap)
-        self.ROBOT_LIBRARY_LISTENER = self
-        super().__init__([TopicKeywords(self._ctx), ProducerKeywords(self._ctx), ConsumerKeywords(self._ctx)])
-
-    def close(self) -> None:
-        """Listener hook: flush the producer when the library goes out of scope."""
-        self._ctx.close()
+        ctx = LibraryContext(target, timeout, overrides={"kafka_bootstrap": bootstrap}, requires=("kafka_bootstrap",))
+        super().__init__(ctx, [TopicKeywords(ctx), ProducerKeywords(ctx), ConsumerKeywords(ctx)])

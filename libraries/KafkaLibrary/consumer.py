@@ -15,9 +15,10 @@ from confluent_kafka.admin import OffsetSpec
 from robot.api import logger
 from robot.api.deco import keyword
 
-from lhkit import htmllog, to_seconds, wait_until
+from lhkit import htmllog
+from lhkit.assertions import get_and_verify
 
-from .context import KafkaUnavailable, LibraryComponent, UnknownTopic, describe
+from .context import AREA, KafkaComponent, KafkaUnavailable, UnknownTopic, describe
 
 _TRANSPORT_CODES = {
     KafkaError._TRANSPORT,
@@ -157,10 +158,11 @@ def log_records(records: list[dict[str, Any]], caption: str, level: str = "INFO"
     htmllog.log_table(rows, caption=caption, level=level)
 
 
-class ConsumerKeywords(LibraryComponent):
-    @keyword(tags=("consume",))
-    def mark_topic_position(self, topic: str, timeout: timedelta = timedelta(seconds=10)) -> dict[str, Any]:
-        """Returns a mark: the current end offset of every partition of ``topic``.
+class ConsumerKeywords(KafkaComponent):
+    @keyword(tags=(AREA, "Getter"))
+    def mark_topic_position(self, topic: str, timeout: timedelta | None = None) -> dict[str, Any]:
+        """Returns a mark: the current end offset of every partition of ``topic`` (logical, e.g. ``trips``;
+        the mark holds the physical name).
 
         Keep it in a variable and pass it to `Wait For Messages Since Mark`; only messages
         published after the mark are considered. The library itself stores nothing.
@@ -169,13 +171,13 @@ class ConsumerKeywords(LibraryComponent):
         | Publish Events | trips | ${events} |
         | Wait For Messages Since Mark | ${mark} | correlation_id=${cid} | count=6 |
         """
-        seconds = to_seconds(timeout, 10.0)
+        topic, seconds = self.physical(topic), self.timeout(timeout)
         offsets = self._end_offsets(topic, seconds)
         mark = {"topic": topic, "offsets": offsets, "marked_at": datetime.now(UTC).isoformat(timespec="milliseconds")}
         logger.info(f"Marked {topic} at end offsets {offsets}")
         return mark
 
-    @keyword(tags=("consume",))
+    @keyword(tags=(AREA, "Wait"))
     def wait_for_messages_since_mark(
         self,
         mark: dict[str, Any],
@@ -185,7 +187,7 @@ class ConsumerKeywords(LibraryComponent):
         headers: dict[str, str] | None = None,
         fields: dict[str, Any] | None = None,
         exact: bool = False,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
     ) -> list[dict[str, Any]]:
         """Waits until at least ``count`` messages published after ``mark`` match, and returns them.
 
@@ -207,11 +209,11 @@ class ConsumerKeywords(LibraryComponent):
             raise ValueError(f"count must be ≥ 1, got {count}")
         topic, start = _parse_mark(mark)
         flt = MessageFilter(key, correlation_id, headers, fields)
-        seconds = to_seconds(timeout, 30.0)
+        seconds = self.timeout(timeout)
         matched: list[dict[str, Any]] = []
         scanned = [0]
         read_to: dict[int, int] = {}
-        consumer = self._consumer_from(topic, start, min(seconds, 10.0))
+        consumer = self._consumer_from(topic, start, seconds)
         try:
 
             def probe() -> list[dict[str, Any]]:
@@ -222,7 +224,7 @@ class ConsumerKeywords(LibraryComponent):
                 return matched
 
             try:
-                wait_until(
+                self.wait_until(
                     probe,
                     lambda m: len(m) >= count,
                     timeout=seconds,
@@ -242,7 +244,7 @@ class ConsumerKeywords(LibraryComponent):
             raise AssertionError(f"Expected exactly {count} message(s) on '{topic}' matching {flt}, got {len(matched)}")
         return matched
 
-    @keyword(tags=("consume", "Getter"))
+    @keyword(tags=(AREA, "Getter"))
     def get_messages_since_mark(
         self,
         mark: dict[str, Any],
@@ -250,7 +252,7 @@ class ConsumerKeywords(LibraryComponent):
         correlation_id: str | None = None,
         headers: dict[str, str] | None = None,
         fields: dict[str, Any] | None = None,
-        timeout: timedelta = timedelta(seconds=10),
+        timeout: timedelta | None = None,
     ) -> list[dict[str, Any]]:
         """Returns the matching messages between ``mark`` and the current end of the topic, without waiting for more.
 
@@ -259,7 +261,7 @@ class ConsumerKeywords(LibraryComponent):
         records = self._read_to_end(mark, MessageFilter(key, correlation_id, headers, fields), timeout)
         return records
 
-    @keyword(tags=("consume", "Getter"))
+    @keyword(tags=(AREA, "Getter"))
     def get_message_count_since_mark(
         self,
         mark: dict[str, Any],
@@ -270,30 +272,35 @@ class ConsumerKeywords(LibraryComponent):
         headers: dict[str, str] | None = None,
         fields: dict[str, Any] | None = None,
         message: str | None = None,
-        timeout: timedelta = timedelta(seconds=10),
+        retry_timeout: timedelta | None = None,
+        timeout: timedelta | None = None,
     ) -> int:
-        """Returns how many messages since ``mark`` match (up to the current end); optionally asserts it.
+        """Returns how many messages since ``mark`` match (up to the current end); optionally asserts it,
+        reading again for ``retry_timeout`` until the assertion holds.
 
         | Get Message Count Since Mark | ${mark} | == | 0 | correlation_id=${cid} |
+        | Get Message Count Since Mark | ${mark} | >= | 6 | correlation_id=${cid} | retry_timeout=30 s |
         """
-        records = self._read_to_end(mark, MessageFilter(key, correlation_id, headers, fields), timeout)
-        return int_str_verify_assertion(
-            len(records),
+        flt = MessageFilter(key, correlation_id, headers, fields)
+        return get_and_verify(
+            lambda: len(self._read_to_end(mark, flt, timeout)),
             assertion_operator,
             assertion_expected,
-            f"Messages on '{mark.get('topic')}' since mark",
+            f"Messages on '{mark.get('topic')}' since mark matching {flt}",
             message,
+            retry_timeout,
+            verify=int_str_verify_assertion,
         )
 
     # --- internals ------------------------------------------------------------------
     def _end_offsets(self, topic: str, seconds: float) -> dict[int, int]:
-        meta = self.ctx.require_topic(topic, seconds)
+        meta = self.require_topic(topic, seconds)
         partitions = sorted(meta.partitions)
 
         def probe() -> dict[int, int]:
             request = {TopicPartition(topic, p): OffsetSpec.latest() for p in partitions}
             try:
-                futures = self.ctx.admin().list_offsets(request, request_timeout=seconds)
+                futures = self.admin().list_offsets(request, request_timeout=seconds)
                 return {tp.partition: f.result(timeout=seconds).offset for tp, f in futures.items()}
             except KafkaException as error:
                 code = error.args[0].code() if error.args and isinstance(error.args[0], KafkaError) else None
@@ -301,7 +308,7 @@ class ConsumerKeywords(LibraryComponent):
                     raise KafkaUnavailable(describe(error)) from None
                 raise AssertionError(f"Could not read end offsets of '{topic}': {describe(error)}") from None
 
-        offsets = wait_until(
+        offsets = self.wait_until(
             probe,
             lambda _: True,
             timeout=seconds,
@@ -312,10 +319,10 @@ class ConsumerKeywords(LibraryComponent):
         return dict(sorted(offsets.items()))
 
     def _consumer_from(self, topic: str, start: Mapping[int, int], seconds: float) -> Consumer:
-        meta = self.ctx.require_topic(topic, seconds)
+        meta = self.require_topic(topic, seconds)
         consumer = Consumer(
             {
-                **self.ctx.base_config(),
+                **self.base_config(),
                 "group.id": f"lhkit-reader-{uuid.uuid4().hex}",
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
@@ -361,10 +368,10 @@ class ConsumerKeywords(LibraryComponent):
         return out
 
     def _read_to_end(
-        self, mark: Mapping[str, Any], flt: MessageFilter, timeout: timedelta | float | str
+        self, mark: Mapping[str, Any], flt: MessageFilter, timeout: timedelta | None
     ) -> list[dict[str, Any]]:
         topic, start = _parse_mark(mark)
-        seconds = to_seconds(timeout, 10.0)
+        seconds = self.timeout(timeout)
         end = self._end_offsets(topic, seconds)
         consumer = self._consumer_from(topic, start, seconds)
         records: list[dict[str, Any]] = []

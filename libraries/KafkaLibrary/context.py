@@ -1,17 +1,13 @@
-"""Connection handling shared by the KafkaLibrary components: lazy target, cached clients, errors."""
+"""What the KafkaLibrary components share: cached clients on the library context, topic names, errors."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
-from robot.api.deco import keyword  # noqa: F401  (re-exported for components)
 
-import lhkit
-from lhkit.target import Target
+from lhkit.component import LibraryComponent
 
 # Producer settings tuned for throughput on loopback; acks=all keeps tests honest about durability.
 PRODUCER_DEFAULTS: dict[str, Any] = {
@@ -28,6 +24,7 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     # Never let a typo create a topic on the broker.
     "allow.auto.create.topics": False,
 }
+AREA = "Kafka"
 
 
 class KafkaUnavailable(ConnectionError):
@@ -40,33 +37,19 @@ class UnknownTopic(AssertionError):
     ROBOT_SUPPRESS_NAME = True
 
 
-class KafkaContext:
-    """Holds the target and the long-lived clients. Nothing here changes keyword behaviour."""
+def describe(error: BaseException) -> str:
+    if isinstance(error, KafkaException) and error.args and isinstance(error.args[0], KafkaError):
+        err: KafkaError = error.args[0]
+        return f"{err.name()}: {err.str()}"
+    return f"{type(error).__name__}: {error}"
 
-    def __init__(self, target: Target | Mapping[str, Any] | None = None, bootstrap: str | None = None):
-        self._target_arg = target
-        self._bootstrap_arg = bootstrap
-        self._target: Target | None = None
-        self._producer: Producer | None = None
-        self._admin: AdminClient | None = None
-        self._lock = threading.Lock()
 
-    @property
-    def target(self) -> Target:
-        if self._target is None:
-            arg = self._target_arg
-            if isinstance(arg, Target):
-                target = arg
-            elif arg:
-                target = Target.from_mapping(arg)
-            else:
-                target = lhkit.current()
-            if self._bootstrap_arg:
-                target = target.with_overrides(kafka_bootstrap=self._bootstrap_arg)
-            if not target.kafka_bootstrap:
-                raise ValueError(f"Target '{target.name}' has no kafka_bootstrap")
-            self._target = target
-        return self._target
+def _close_producer(producer: Producer) -> None:
+    producer.flush(5)
+
+
+class KafkaComponent(LibraryComponent):
+    """Base of the KafkaLibrary components: broker address, cached clients, topic name mapping."""
 
     @property
     def bootstrap(self) -> str:
@@ -76,16 +59,27 @@ class KafkaContext:
         return {"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 10_000, "log_level": 0}
 
     def admin(self) -> AdminClient:
-        with self._lock:
-            if self._admin is None:
-                self._admin = AdminClient(self.base_config())
-            return self._admin
+        return self.ctx.resource("kafka.admin", lambda: AdminClient(self.base_config()))
 
     def producer(self) -> Producer:
-        with self._lock:
-            if self._producer is None:
-                self._producer = Producer({**self.base_config(), **PRODUCER_DEFAULTS})
-            return self._producer
+        return self.ctx.resource(
+            "kafka.producer", lambda: Producer({**self.base_config(), **PRODUCER_DEFAULTS}), _close_producer
+        )
+
+    def physical(self, topic: str) -> str:
+        """The broker's name of ``topic``: a contract topic (logical ``trips``, table ``gps_pings`` or
+        already physical ``<prefix>trips``) gets the target's prefix; any other name is used as given."""
+        try:
+            return self.target.topic_name(topic)
+        except KeyError:
+            return topic
+
+    def key_field(self, topic: str) -> str | None:
+        """The contract key field of ``topic`` (logical or physical), ``None`` for a non-contract topic."""
+        try:
+            return self.target.topic(topic).key_field
+        except KeyError:
+            return None
 
     def topic_metadata(self, timeout: float) -> dict[str, Any]:
         """All topics (no topic-specific request, so the broker never auto-creates one)."""
@@ -97,28 +91,10 @@ class KafkaContext:
             ) from error
 
     def require_topic(self, name: str, timeout: float) -> Any:
+        """Metadata of the physical topic ``name``; fails naming the existing topics if it is absent."""
         topics = self.topic_metadata(timeout)
         meta = topics.get(name)
         if meta is None or (meta.error is not None and meta.error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART):
             known = ", ".join(sorted(t for t in topics if not t.startswith("_"))) or "none"
             raise UnknownTopic(f"Topic '{name}' does not exist on {self.bootstrap}. Existing topics: {known}")
         return meta
-
-    def close(self) -> None:
-        with self._lock:
-            if self._producer is not None:
-                self._producer.flush(5)
-                self._producer = None
-            self._admin = None
-
-
-def describe(error: BaseException) -> str:
-    if isinstance(error, KafkaException) and error.args and isinstance(error.args[0], KafkaError):
-        err: KafkaError = error.args[0]
-        return f"{err.name()}: {err.str()}"
-    return f"{type(error).__name__}: {error}"
-
-
-class LibraryComponent:
-    def __init__(self, ctx: KafkaContext):
-        self.ctx = ctx

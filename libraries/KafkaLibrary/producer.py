@@ -12,23 +12,15 @@ from confluent_kafka import KafkaError, Message
 from robot.api import logger
 from robot.api.deco import keyword
 
-from lakehouse import contracts
-from lhkit import htmllog, to_seconds
+from lhkit import htmllog
 
-from .context import LibraryComponent
+from .context import AREA, KafkaComponent
 
 CORRELATION_HEADER = "correlation_id"
 
 
 class DeliveryFailed(AssertionError):
     ROBOT_SUPPRESS_NAME = True
-
-
-def contract_key_field(topic: str) -> str | None:
-    try:
-        return contracts.topic(topic).key_field
-    except KeyError:
-        return None
 
 
 def encode_headers(headers: Mapping[str, Any] | None, correlation_id: str | None) -> list[tuple[str, bytes]]:
@@ -54,8 +46,8 @@ def with_correlation(
     return {**event, "correlation_id": correlation_id}, correlation_id
 
 
-class ProducerKeywords(LibraryComponent):
-    @keyword(tags=("publish",))
+class ProducerKeywords(KafkaComponent):
+    @keyword(tags=(AREA, "Setter"))
     def publish_event(
         self,
         topic: str,
@@ -64,9 +56,10 @@ class ProducerKeywords(LibraryComponent):
         key_field: str | None = None,
         correlation_id: str | None = None,
         headers: dict[str, str] | None = None,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
     ) -> dict[str, Any]:
-        """Publishes one JSON event and waits for the broker's acknowledgement.
+        """Publishes one JSON event to ``topic`` (logical, e.g. ``trips``) and waits for the broker's
+        acknowledgement.
 
         The key is ``key``, else the event's ``key_field`` (default: the topic's contract key, e.g.
         ``trip_id`` on ``trips``). The correlation id (``correlation_id`` or the event's own) goes
@@ -87,10 +80,10 @@ class ProducerKeywords(LibraryComponent):
             want_metadata=True,
         )
         meta = results[0]
-        logger.info(f"Published 1 event to {topic} [partition {meta['partition']}, offset {meta['offset']}]")
+        logger.info(f"Published 1 event to {meta['topic']} [partition {meta['partition']}, offset {meta['offset']}]")
         return meta
 
-    @keyword(tags=("publish",))
+    @keyword(tags=(AREA, "Setter"))
     def publish_events(
         self,
         topic: str,
@@ -98,9 +91,9 @@ class ProducerKeywords(LibraryComponent):
         key_field: str | None = None,
         correlation_id: str | None = None,
         headers: dict[str, str] | None = None,
-        timeout: timedelta = timedelta(seconds=60),
+        timeout: timedelta | None = None,
     ) -> int:
-        """Publishes a list of JSON events as one fast batch; fails if any is not delivered.
+        """Publishes a list of JSON events to ``topic`` as one fast batch; fails if any is not delivered.
 
         Keys come from ``key_field`` (default: the topic's contract key field). Returns the number
         of events delivered. Throughput is well above 20,000 1-KB events per second on loopback.
@@ -120,7 +113,7 @@ class ProducerKeywords(LibraryComponent):
         )
         return len(events)
 
-    @keyword(tags=("publish",))
+    @keyword(tags=(AREA, "Setter"))
     def publish_raw(
         self,
         topic: str,
@@ -128,7 +121,7 @@ class ProducerKeywords(LibraryComponent):
         key: bytes | str | None = None,
         correlation_id: str | None = None,
         headers: dict[str, str] | None = None,
-        timeout: timedelta = timedelta(seconds=30),
+        timeout: timedelta | None = None,
     ) -> dict[str, Any]:
         """Publishes ``value`` as-is (bytes, or a string encoded as UTF-8), e.g. a malformed payload.
 
@@ -138,15 +131,15 @@ class ProducerKeywords(LibraryComponent):
         | ${bad}= | Build Malformed Payload | invalid_json | trips | ${cid} |
         | Publish Raw | trips | ${bad} | key=${cid} | correlation_id=${cid} |
         """
-        seconds = to_seconds(timeout, 30.0)
-        self.ctx.require_topic(topic, min(seconds, 10.0))
+        topic, seconds = self.physical(topic), self.timeout(timeout)
+        self.require_topic(topic, seconds)
         payload = value.encode() if isinstance(value, str) else value
         results: list[Any] = [None]
 
         def report(err: KafkaError | None, msg: Message) -> None:
             results[0] = err if err is not None else msg
 
-        producer = self.ctx.producer()
+        producer = self.producer()
         producer.produce(
             topic, value=payload, key=key, headers=encode_headers(headers, correlation_id), on_delivery=report
         )
@@ -171,13 +164,13 @@ class ProducerKeywords(LibraryComponent):
         key_field: str | None,
         correlation_id: str | None,
         headers: Mapping[str, Any] | None,
-        timeout: timedelta | float | str,
+        timeout: timedelta | None,
         want_metadata: bool,
     ) -> list[dict[str, Any]]:
-        seconds = to_seconds(timeout, 60.0)
-        self.ctx.require_topic(topic, min(seconds, 10.0))
-        field = key_field or contract_key_field(topic)
-        producer = self.ctx.producer()
+        field = key_field or self.key_field(topic)
+        topic, seconds = self.physical(topic), self.timeout(timeout)
+        self.require_topic(topic, seconds)
+        producer = self.producer()
         errors: list[str] = []
         delivered: list[dict[str, Any]] = []
         header_cache: dict[str | None, list[tuple[str, bytes]]] = {}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from assertionengine import AssertionOperator
 
 from AirflowLibrary import AirflowAuthError, AirflowLibrary, AirflowUnreachable, DagMissing, DagRunFailed
 from lakehouse.catalogue.quality_orchestration import airflow2_dags, airflow3_scratch_dags
@@ -131,7 +132,13 @@ def test_trigger_with_conf_wait_and_read_xcom(lib: AirflowLibrary) -> None:
     # v1 sends "{'answer': 42, ...}" (a repr), v2 JSON: the keyword returns the same object.
     assert lib.get_xcom_value(OK_DAG, run_id, "produce") == {"answer": 42, "items": [1, 2], "echo": "hello"}
     assert lib.get_xcom_value(OK_DAG, run_id, "produce", key="note") == "plain text"
-    assert lib.get_task_state(OK_DAG, run_id, "produce", "==", "success") == "success"
+    eq = AssertionOperator["=="]
+    assert lib.get_task_state(OK_DAG, run_id, "produce", eq, "success") == "success"
+    assert lib.get_dag_run_state(OK_DAG, run_id, eq, assertion_expected="success", retry_timeout="5 s") == "success"
+    lib.get_xcom_value(OK_DAG, run_id, "produce", "note", eq, assertion_expected="plain text")
+    with pytest.raises(AssertionError, match="custom: wrong xcom"):
+        lib.get_xcom_value(OK_DAG, run_id, "produce", "note", eq, "other", message="custom: wrong xcom")
+    lib.get_dag_ids("lhtest_", AssertionOperator["contains"], [OK_DAG, FAIL_DAG])
     with pytest.raises(AssertionError, match="already exists"):
         lib.trigger_dag(OK_DAG, run_id=run_id)
 
@@ -239,7 +246,7 @@ def _jwt(exp: float, secret: str | None = None) -> str:
 
 
 def test_token_refresh(server: tuple[str, str, Path], lib: AirflowLibrary) -> None:
-    client = lib._ctx.client
+    client = lib.keywords["get_dag_ids"].__self__.client
     lib.get_dag_ids()
     if server[0] == "v1":
         assert client.token_refreshes == 0, "v1 authenticates every request with basic auth, never a token"

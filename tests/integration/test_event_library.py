@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import lhkit
 from EventLibrary import EventLibrary, Malformation
 from EventLibrary.validation import errors
 from KafkaLibrary import KafkaLibrary
+from lhkit import target as lh_target
 from SchemaRegistryLibrary import SchemaRegistryLibrary
 
 pytestmark = pytest.mark.profiles("core")
@@ -79,7 +79,7 @@ def test_generated_events_match_the_registered_contracts() -> None:
     events = EventLibrary()
     for topic in ("trips", "payments", "gps-pings"):
         registry.registered_schema_should_match_contract(topic)
-        schema = registry.get_latest_schema(f"{topic}-value")["schema"]
+        schema = registry.get_latest_schema(registry.get_topic_subject(topic))["schema"]
         from jsonschema import Draft202012Validator, FormatChecker
 
         validator = Draft202012Validator(schema, format_checker=FormatChecker())
@@ -106,7 +106,8 @@ Trip Lifecycle Round Trip
     Event Should Be Invalid    trips    ${bad}
 
 Registry And Lake
-    List Subjects    contains    trips-value
+    ${subject}=    Get Topic Subject    trips
+    List Subjects    contains    ${subject}
     Get Compatibility    ${None}    ==    BACKWARD
     List Buckets
     Run Keyword And Expect Error    *does not exist*    Query    SELECT * FROM bronze.no_such_table_robot
@@ -143,7 +144,7 @@ def test_keywords_work_in_a_real_robot_run(tmp_path: Path) -> None:
         timeout=180,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    secret = lhkit.current().s3_secret_key
+    secret = lh_target.current().s3_secret_key
     for name in ("output.xml", "log.html"):
         assert secret not in (tmp_path / name).read_text(), f"secret leaked into {name}"
     assert "correlation_id" in json.dumps((tmp_path / "output.xml").read_text()[:10_000_000])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,11 +13,12 @@ from collections.abc import Iterator
 import pytest
 from assertionengine import AssertionOperator
 
+from contract.topics import TOPICS
 from EventLibrary import EventLibrary
 from EventLibrary.factories import EventFactory
 from KafkaLibrary import DeliveryFailed, KafkaLibrary, KafkaUnavailable, UnknownTopic
-from lakehouse.contracts import TOPICS
-from lhkit import WaitTimeout
+from lhkit import target as lh_target
+from lhkit.polling import WaitTimeout
 
 EQ = AssertionOperator["=="]
 
@@ -43,12 +45,50 @@ def scratch(kafka: KafkaLibrary) -> Iterator[str]:
 
 
 def test_contract_topics_exist_with_their_partitions(kafka: KafkaLibrary) -> None:
+    target = lh_target.current()
     topics = kw(kafka, "List Topics")
+    kw(kafka, "List Topics", AssertionOperator["contains"], [target.topic_name(t.name) for t in TOPICS])
     for t in TOPICS:
-        assert t.name in topics
+        assert target.topic_name(t.name) in topics
         assert kw(kafka, "Get Topic Partitions", t.name, EQ, t.partitions) == t.partitions
-    with pytest.raises(AssertionError, match="Partitions of topic 'trips'"):
+    with pytest.raises(AssertionError, match=f"Partitions of topic '{target.topic_name('trips')}'"):
         kw(kafka, "Get Topic Partitions", "trips", EQ, "99")
+
+
+def test_logical_topic_names_get_the_targets_prefix() -> None:
+    """A second, prefixed "platform" on the same broker: keywords name the logical topic only."""
+    prefix = f"h2a-{uuid.uuid4().hex[:6]}."
+    lib = KafkaLibrary(target=lh_target.current().with_overrides(topic_prefix=prefix))
+    try:
+        kw(lib, "Create Topic", "trips", partitions=2)
+        kw(lib, "Topic Should Exist", "trips")
+        kw(lib, "List Topics", AssertionOperator["contains"], f"{prefix}trips")
+        mark = kw(lib, "Mark Topic Position", "trips")
+        assert mark["topic"] == f"{prefix}trips"
+        events = EventFactory("cid-prefix").trip_lifecycle()
+        kw(lib, "Publish Events", "trips", events, correlation_id="cid-prefix")
+        msgs = kw(lib, "Wait For Messages Since Mark", mark, correlation_id="cid-prefix", count=6)
+        assert {m["topic"] for m in msgs} == {f"{prefix}trips"} and msgs[0]["key"] == events[0]["trip_id"]
+        assert kw(lib, "Get Topic Partitions", f"{prefix}trips", EQ, 2) == 2  # physical names work too
+    finally:
+        kw(lib, "Delete Topic", "trips", missing_ok=True)
+        lib.close()
+    kw(lib, "Topic Should Not Exist", "trips")
+
+
+def test_count_getter_retries_until_the_assertion_holds(kafka: KafkaLibrary, scratch: str) -> None:
+    mark = kw(kafka, "Mark Topic Position", scratch)
+    later = threading.Timer(1.0, lambda: kw(kafka, "Publish Event", scratch, {"n": 1}, correlation_id="cid-retry"))
+    later.start()
+    try:
+        count = kw(
+            kafka, "Get Message Count Since Mark", mark, EQ, "1", correlation_id="cid-retry", retry_timeout="15 s"
+        )
+        assert count == 1
+    finally:
+        later.join()
+    with pytest.raises(AssertionError, match=r"should be.*retried for"):
+        kw(kafka, "Get Message Count Since Mark", mark, EQ, 2, correlation_id="cid-retry", retry_timeout="1 s")
 
 
 def test_create_describe_grow_and_delete_topic(kafka: KafkaLibrary) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from assertionengine import AssertionOperator
 
-from lakehouse.contracts import TOPICS
+from contract.topics import TOPICS
+from lhkit import target as lh_target
 from SchemaRegistryLibrary import (
     CompatibilityLevel,
     IncompatibleSchema,
@@ -65,7 +66,7 @@ def make_optional(s: dict[str, Any]) -> dict[str, Any]:
 def registry() -> Iterator[SchemaRegistryLibrary]:
     lib = SchemaRegistryLibrary()
     yield lib
-    lib.client.close()
+    lib.close()
 
 
 @pytest.fixture
@@ -79,11 +80,11 @@ def subject(registry: SchemaRegistryLibrary) -> Iterator[str]:
 
 
 def test_contract_subjects_are_registered_and_match_the_files(registry: SchemaRegistryLibrary) -> None:
-    registry.list_subjects(CONTAINS, [t.subject for t in TOPICS])
+    registry.list_subjects(CONTAINS, [registry.get_topic_subject(t.name) for t in TOPICS])
     registry.get_compatibility(None, EQ, "BACKWARD")
     for t in TOPICS:
         registry.registered_schema_should_match_contract(t.name)
-        latest = registry.get_latest_schema(t.subject)
+        latest = registry.get_latest_schema(registry.get_topic_subject(t.name))
         assert latest["schemaType"] == "JSON" and latest["schema"]["additionalProperties"] is False
 
 
@@ -91,10 +92,24 @@ def test_contract_schemas_can_evolve_by_adding_an_optional_field(registry: Schem
     for t in TOPICS:
         evolved = copy.deepcopy(t.schema())
         evolved["properties"]["tip_amount"] = {"type": ["number", "null"], "minimum": 0}
-        registry.schema_should_be_compatible(t.subject, evolved)
+        registry.schema_should_be_compatible(registry.get_topic_subject(t.name), evolved)
         breaking = copy.deepcopy(evolved)
         breaking["required"].append("tip_amount")
-        registry.schema_should_not_be_compatible(t.subject, breaking)
+        registry.schema_should_not_be_compatible(registry.get_topic_subject(t.name), breaking)
+
+
+def test_topic_subjects_carry_the_targets_topic_prefix() -> None:
+    prefix = f"h2a-{uuid.uuid4().hex[:6]}."
+    lib = SchemaRegistryLibrary(target=lh_target.current().with_overrides(topic_prefix=prefix))
+    subject = f"{prefix}payments-value"
+    try:
+        lib.register_topic_schema("payments")
+        lib.subject_should_exist(subject)
+        lib.registered_schema_should_match_contract("payments")
+        lib.list_subjects(CONTAINS, subject, retry_timeout="5 s")
+    finally:
+        lib.delete_subject(subject)
+        lib.close()
 
 
 def test_register_get_and_list_versions(registry: SchemaRegistryLibrary, subject: str) -> None:

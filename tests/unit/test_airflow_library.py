@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from assertionengine import AssertionOperator
 
+from AirflowLibrary import AirflowLibrary
 from AirflowLibrary.client import AirflowAuthError, AirflowClient, AirflowUnreachable
 from AirflowLibrary.normalize import (
-    as_operator,
     detect_api,
     error_detail,
     format_log_content,
@@ -28,6 +28,8 @@ from AirflowLibrary.normalize import (
     trigger_body,
 )
 from lhcommon import masking as secrets
+
+VOCABULARY = {"Getter", "Assertion", "Wait", "Setter", "Destructive"}
 
 
 def _jwt(claims: dict[str, Any]) -> str:
@@ -115,11 +117,37 @@ def test_format_log_content_renders_structured_v2_logs() -> None:
     assert format_log_content("plain v1 log") == "plain v1 log"
 
 
-def test_as_operator_accepts_strings() -> None:
-    assert as_operator("==") is AssertionOperator["=="]
-    assert as_operator(None) is None
-    with pytest.raises(ValueError, match="Unknown assertion operator"):
-        as_operator("~~")
+def test_keywords_share_one_client_built_from_the_target_and_overrides() -> None:
+    target = {"name": "t", "airflow_url": "http://af", "airflow_user": "admin", "airflow_password": "from-target"}
+    lib = AirflowLibrary(target=target, user="other", timeout="9 s", api="v1")
+    client = lib.keywords["trigger_dag"].__self__.client
+    assert (client.url, client.user, client.request_timeout, client.api) == ("http://af", "other", 9.0, "v1")
+    assert lib.keywords["get_dag"].__self__.client is client
+    assert AirflowLibrary(target=target, request_timeout="2 s").keywords["get_dag"].__self__.client.request_timeout == 2
+    with pytest.raises(AssertionError, match="has no airflow_url"):
+        _ = AirflowLibrary(target={"name": "bare"}).keywords["get_dag"].__self__.client
+
+
+def test_getters_use_assertion_engine_names_and_tags_come_from_the_vocabulary() -> None:
+    lib = AirflowLibrary(target={"name": "t", "airflow_url": "http://af"})
+    for name in lib.get_keyword_names():
+        tags = set(lib.get_keyword_tags(name))
+        assert "Airflow" in tags and tags - {"Airflow"} and tags - {"Airflow"} <= VOCABULARY, (name, tags)
+        args = [a if isinstance(a, str) else a[0] for a in lib.get_keyword_arguments(name)]
+        assert "expected" not in args, name
+        if "assertion_operator" in args:
+            assert {"assertion_expected", "message", "retry_timeout"} <= set(args), name
+
+
+def test_get_task_state_retries_until_the_assertion_holds() -> None:
+    lib = AirflowLibrary(target={"name": "t", "airflow_url": "http://af"})
+    runs = lib.keywords["get_task_state"].__self__
+    states = iter(["running", "running", "success"])
+    runs.get_task_instances = lambda dag_id, run_id: [{"task_id": "t1", "state": next(states)}]  # type: ignore[method-assign]
+    assert lib.get_task_state("d", "r", "t1", AssertionOperator["=="], "success", retry_timeout=5) == "success"
+    runs.get_task_instances = lambda dag_id, run_id: [{"task_id": "t1", "state": "failed"}]  # type: ignore[method-assign]
+    with pytest.raises(AssertionError, match=r"retried for .* s"):
+        lib.get_task_state("d", "r", "t1", AssertionOperator["=="], "success", retry_timeout=0.5)
 
 
 # --- client behaviour with a scripted session ----------------------------------------------

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from contract.topics import TOPICS
+from contract.zones import zone_ids
 from EventLibrary import EventLibrary
 from EventLibrary.factories import TRIP_LIFECYCLE, EventFactory
 from EventLibrary.malformed import Malformation, malformed_payload
 from EventLibrary.validation import errors
-from lakehouse.contracts import TOPICS
 
 START = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 
@@ -152,3 +153,34 @@ def test_keywords_validate_and_report_violations() -> None:
     assert lib.get_event_key("ratings", event) == event["trip_id"]
     with pytest.raises(ValueError, match="Unknown topic"):
         lib.build_event("nope", "cid")
+
+
+def test_every_generated_zone_id_is_in_the_contracts_zone_data() -> None:
+    """The dbt seed is a guarded copy of contract/zones.csv: a zone id outside it joins no dim_zones row."""
+    known = set(zone_ids())
+    assert known
+    seen: set[str] = set()
+    for n in range(200):
+        f = EventFactory(f"cid-zones-{n}", start=START)
+        for e in f.trip_lifecycle():
+            seen.update((e["pickup_zone_id"], e["dropoff_zone_id"]))
+        seen.add(f.surge_update()["zone_id"])
+        seen.update(f.driver_profile()["preferred_zones"])
+        seen.add(f.event_for("surge-updates")["zone_id"])
+    assert seen <= known, sorted(seen - known)
+    assert len(seen) > 50  # drawn from the whole list, not a fixed few
+
+
+def test_topics_are_logical_and_table_names_are_accepted() -> None:
+    lib = EventLibrary()
+    event = lib.build_event("gps_pings", "cid-t")
+    lib.event_should_be_valid("gps-pings", event)
+    assert lib.get_event_key("gps_pings", event) == event["entity_id"]
+    assert errors("trips", lib.build_malformed_payload(Malformation.MISSING_KEY_FIELD, "trips", "cid-t"))
+
+
+def test_keyword_tags_come_from_the_closed_vocabulary() -> None:
+    lib = EventLibrary()
+    for name in lib.get_keyword_names():
+        tags = set(lib.get_keyword_tags(name))
+        assert "Events" in tags and tags - {"Events"} <= {"Getter", "Assertion"}, name

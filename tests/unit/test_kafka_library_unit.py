@@ -6,7 +6,10 @@ import pytest
 
 from KafkaLibrary import KafkaLibrary, MessageFilter
 from KafkaLibrary.consumer import _parse_mark, to_record
-from KafkaLibrary.producer import contract_key_field, encode_headers, with_correlation
+from KafkaLibrary.producer import encode_headers, with_correlation
+
+VOCABULARY = {"Getter", "Assertion", "Wait", "Setter", "Destructive"}
+PREFIXED = {"name": "stg", "test_environment": True, "topic_prefix": "stg.", "kafka_bootstrap": "127.0.0.1:1"}
 
 
 def record(**kw: object) -> dict:
@@ -56,10 +59,30 @@ def test_headers_carry_the_correlation_id_once() -> None:
     assert encode_headers(None, None) == []
 
 
-def test_contract_key_fields() -> None:
-    assert contract_key_field("trips") == "trip_id"
-    assert contract_key_field("gps-pings") == "entity_id"
-    assert contract_key_field("scratch") is None
+def test_logical_topics_map_to_the_targets_physical_names() -> None:
+    lib = KafkaLibrary(target=PREFIXED)
+    topics = lib.keywords["publish_event"].__self__
+    assert topics.physical("trips") == "stg.trips"
+    assert topics.physical("gps_pings") == "stg.gps-pings"  # Bronze table name
+    assert topics.physical("stg.trips") == "stg.trips"  # already physical
+    assert topics.physical("scratch-1") == "scratch-1"  # not a contract topic: as given
+    assert topics.key_field("trips") == "trip_id"
+    assert topics.key_field("stg.gps-pings") == "entity_id"
+    assert topics.key_field("scratch") is None
+
+
+def test_keyword_tags_come_from_the_closed_vocabulary() -> None:
+    lib = KafkaLibrary(bootstrap="127.0.0.1:1")
+    for name in lib.get_keyword_names():
+        tags = set(lib.get_keyword_tags(name))
+        assert "Kafka" in tags and tags - {"Kafka"} <= VOCABULARY and tags - {"Kafka"}, (name, tags)
+
+
+def test_library_wide_timeout_is_the_default_of_every_keyword() -> None:
+    lib = KafkaLibrary(bootstrap="127.0.0.1:1", timeout="7 s")
+    component = lib.keywords["list_topics"].__self__
+    assert component.timeout(None) == 7.0 and component.timeout("2 s") == 2.0
+    assert KafkaLibrary(bootstrap="127.0.0.1:1").ctx.timeout == 30.0
 
 
 def test_marks_are_validated() -> None:

@@ -81,3 +81,29 @@ def test_delete_subject_refuses_non_test_targets() -> None:
     lib = SchemaRegistryLibrary(target={"name": "prod", "test_environment": False, "schema_registry_url": "http://x"})
     with pytest.raises(PermissionError):
         lib.delete_subject("trips-value")
+
+
+def test_topic_subjects_are_the_physical_topic_value() -> None:
+    target = {"name": "stg", "topic_prefix": "stg.", "schema_registry_url": "http://x"}
+    lib = SchemaRegistryLibrary(target=target)
+    assert lib.get_topic_subject("trips") == "stg.trips-value"
+    assert lib.get_topic_subject("gps_pings") == "stg.gps-pings-value"
+    assert lib.get_topic_subject("stg.payments") == "stg.payments-value"
+    assert SchemaRegistryLibrary(url="http://x", target={"name": "plain"}).get_topic_subject("trips") == "trips-value"
+    with pytest.raises(ValueError, match="Unknown topic"):
+        lib.get_topic_subject("nope")
+
+
+def test_url_override_and_library_wide_timeout_reach_the_client() -> None:
+    lib = SchemaRegistryLibrary(url="http://override/apis/ccompat/v7", target={"name": "t"}, timeout="4 s")
+    client = lib.keywords["list_subjects"].__self__.client
+    assert client.url == "http://override/apis/ccompat/v7" and client.timeout == 4.0
+    assert lib.keywords["get_compatibility"].__self__.client is client  # one client per library instance
+
+
+def test_keyword_tags_come_from_the_closed_vocabulary() -> None:
+    lib = SchemaRegistryLibrary(url="http://x")
+    for name in lib.get_keyword_names():
+        tags = set(lib.get_keyword_tags(name))
+        rest = tags - {"SchemaRegistry"}
+        assert "SchemaRegistry" in tags and rest and rest <= {"Getter", "Assertion", "Setter", "Destructive"}, name
