@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.topics import TOPICS
+
 LAYERS: tuple[str, ...] = ("bronze", "silver", "gold")
 DLQ_TABLE = "dlq"
 PARTITION_COLUMN = "_ingestion_date"
@@ -38,6 +40,11 @@ DLQ_COLUMNS: tuple[tuple[str, str], ...] = (
 
 # Portable type -> SQL (DuckDB) type.
 SQL_TYPES = {"string": "varchar", "int32": "integer", "int64": "bigint", "timestamp": "timestamptz", "date": "date"}
+
+
+def bronze_tables() -> tuple[str, ...]:
+    """Every Bronze table: one per topic (its logical name, never prefixed), then the DLQ."""
+    return (*(t.table for t in TOPICS), DLQ_TABLE)
 
 
 def columns_of(table: str) -> tuple[tuple[str, str], ...]:

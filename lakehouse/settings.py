@@ -95,6 +95,38 @@ class Settings:
     def python(self) -> Path:
         return self.venv_dir / "bin" / "python"
 
+    @property
+    def platform_venv_dir(self) -> Path:
+        """The reference lakehouse's own environment (``lakehouse/requirements.txt``), not the toolkit's."""
+        return self.artifacts_dir / "platform-venv"
+
+    @property
+    def platform_python(self) -> Path:
+        return self.platform_venv_dir / "bin" / "python"
+
+    @property
+    def dbt_executable(self) -> Path:
+        """The platform's dbt: the DAGs run it, and so can the tests (``contract.dbt_command``)."""
+        return self.platform_venv_dir / "bin" / "dbt"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.repo_root / "lakehouse" / "dbt"
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        return self.dbt_project_dir
+
+    @property
+    def dbt_lock_file(self) -> Path:
+        """One dbt writer at a time: scheduled DAG runs and test runs take this flock(2) file."""
+        return self.run_dir / "dbt.lock"
+
+    @property
+    def streaming_checkpoint_dir(self) -> Path:
+        """The Bronze streaming query's checkpoint (and its generation id, see ``lakehouse.streaming.app``)."""
+        return self.data_dir / "streaming" / "checkpoint"
+
     # --- endpoints ---------------------------------------------------------------
     @property
     def kafka_bootstrap(self) -> str:
@@ -177,6 +209,35 @@ class Settings:
         return {layer: os.environ.get(f"LH_BUCKET_{layer.upper()}", layer) for layer in LAYERS}
 
     @property
+    def s3_region(self) -> str:
+        return S3_REGION
+
+    def layer_roots(self, scheme: str = "s3") -> dict[str, str]:
+        """``{layer: "s3://<bucket>"}``; the services receive them as ``LH_<LAYER>_ROOT``."""
+        names = PlatformContract(buckets=self.buckets)
+        return {layer: names.layer_root(layer, scheme) for layer in LAYERS}
+
+    def data_env(self) -> dict[str, str]:
+        """The ``LH_*`` environment the platform's data services read (DAG tasks, dbt, the streaming
+        job and the init one-shots): names, layer roots, S3 access and the platform's dbt.
+
+        Holds the S3 secret: mask ``LH_S3_SECRET_KEY`` wherever it is shown."""
+        roots = self.layer_roots()
+        return {
+            "LH_STATE_DIR": str(self.state_dir),
+            "LH_TOPIC_PREFIX": self.topic_prefix,
+            **{f"LH_BUCKET_{layer.upper()}": bucket for layer, bucket in self.buckets.items()},
+            **{f"LH_{layer.upper()}_ROOT": root for layer, root in roots.items()},
+            "LH_S3_ENDPOINT": self.s3_endpoint,
+            "LH_S3_REGION": self.s3_region,
+            "LH_S3_ACCESS_KEY": self.s3_access_key,
+            "LH_S3_SECRET_KEY": self.s3_secret_key,
+            "LH_DBT_EXECUTABLE": str(self.dbt_executable),
+            "LH_DBT_PROJECT_DIR": str(self.dbt_project_dir),
+            "LH_DBT_LOCK_FILE": str(self.dbt_lock_file),
+        }
+
+    @property
     def contract_path(self) -> Path:
         """Where this instance publishes its platform contract for the toolkit (mode 0600)."""
         return self.state_dir / "contract.json"
@@ -192,11 +253,16 @@ class Settings:
             kafka_bootstrap=self.kafka_bootstrap,
             schema_registry_url=self.schema_registry_url,
             s3_endpoint=self.s3_endpoint,
-            s3_region=S3_REGION,
+            s3_region=self.s3_region,
             s3_access_key=self.s3_access_key,
             s3_secret_key=self.s3_secret_key,
             streaming_metrics_url=self.streaming_metrics_url,
             airflow_url=self.airflow_url,
             airflow_user=AIRFLOW_USER,
             airflow_password=self.airflow_password,
+            streaming_checkpoint=str(self.streaming_checkpoint_dir),
+            dbt_command=(str(self.dbt_executable),),
+            dbt_project_dir=str(self.dbt_project_dir),
+            dbt_profiles_dir=str(self.dbt_profiles_dir),
+            dbt_lock_file=str(self.dbt_lock_file),
         )

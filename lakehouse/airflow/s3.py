@@ -1,6 +1,13 @@
-"""S3 access for DAG tasks, from the ``LH_S3_*`` environment the catalogue gives Airflow.
+"""What DAG tasks know of the platform, from the ``LH_*`` environment the service catalogue gives Airflow.
 
-Shared by the DAG files (they put the repository root on ``sys.path`` to import it).
+* S3 access: ``LH_S3_ENDPOINT``, ``LH_S3_REGION``, ``LH_S3_ACCESS_KEY``, ``LH_S3_SECRET_KEY``.
+* Layer roots: ``LH_BRONZE_ROOT``, ``LH_SILVER_ROOT``, ``LH_GOLD_ROOT`` (``s3://<bucket>``).
+* The platform's dbt: ``LH_DBT_EXECUTABLE``, ``LH_DBT_PROJECT_DIR``, ``LH_DBT_LOCK_FILE``, and
+  ``LH_STATE_DIR`` for dbt's target and log directories (read by ``dbt_dags``).
+
+Storage options come from the contract's one builder (:mod:`contract.storage`). The DAG
+files import this module as ``lakehouse.airflow.s3``: Airflow runs with the repository
+root on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -8,28 +15,52 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from contract.layout import LAYERS
+from contract.platform import PlatformContract
+from contract.storage import delta_storage_options
+
+
+def env(name: str) -> str:
+    """A variable the catalogue must set; its absence fails the task with the variable's name."""
+    try:
+        return os.environ[name]
+    except KeyError:
+        raise RuntimeError(f"{name} is not set: the service catalogue passes it to Airflow") from None
+
+
+def s3_access() -> PlatformContract:
+    """The platform's S3 endpoint and credentials, as the fields the :mod:`contract.storage` builders read."""
+    return PlatformContract(
+        s3_endpoint=env("LH_S3_ENDPOINT"),
+        s3_region=env("LH_S3_REGION"),
+        s3_access_key=env("LH_S3_ACCESS_KEY"),
+        s3_secret_key=env("LH_S3_SECRET_KEY"),
+    )
+
+
+def layer_root(layer: str) -> str:
+    """``LH_<LAYER>_ROOT``, e.g. ``s3://bronze``, without a trailing slash."""
+    if layer not in LAYERS:
+        raise ValueError(f"Unknown layer '{layer}'. Known: {', '.join(LAYERS)}")
+    return env(f"LH_{layer.upper()}_ROOT").rstrip("/")
+
 
 def storage_options() -> dict[str, str]:
     """Options for delta-rs (``deltalake``)."""
-    return {
-        "AWS_ENDPOINT_URL": os.environ["LH_S3_ENDPOINT"],
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_REGION": os.environ.get("LH_S3_REGION", "us-east-1"),
-        "AWS_ACCESS_KEY_ID": os.environ["LH_S3_ACCESS_KEY"],
-        "AWS_SECRET_ACCESS_KEY": os.environ["LH_S3_SECRET_KEY"],
-    }
+    return delta_storage_options(s3_access())
 
 
 def filesystem() -> Any:
     """A pyarrow S3 filesystem on the same endpoint and credentials."""
     from pyarrow import fs
 
-    scheme, _, host = os.environ["LH_S3_ENDPOINT"].partition("://")
+    access = s3_access()
+    scheme, _, host = access.s3_endpoint.partition("://")
     return fs.S3FileSystem(
         endpoint_override=host,
         scheme=scheme,
-        access_key=os.environ["LH_S3_ACCESS_KEY"],
-        secret_key=os.environ["LH_S3_SECRET_KEY"],
-        region=os.environ.get("LH_S3_REGION", "us-east-1"),
+        access_key=access.s3_access_key,
+        secret_key=access.s3_secret_key,
+        region=access.s3_region,
         allow_bucket_creation=False,
     )

@@ -1,36 +1,43 @@
-"""s3-init: create the medallion buckets (idempotent)."""
+"""s3-init: create the contract's bucket of each medallion layer (idempotent).
+
+Bucket names come from :meth:`lakehouse.settings.Settings.contract` (``LH_BUCKET_BRONZE``,
+``LH_BUCKET_SILVER``, ``LH_BUCKET_GOLD``; default: the layer's name).
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from lakehouse.contracts import BUCKETS
+from contract.layout import LAYERS
+from contract.storage import S3Access, boto3_client_kwargs
 from lakehouse.settings import Settings
 
 
-def client(settings: Settings):
+def client(settings: Settings | S3Access) -> Any:
+    """A boto3 S3 client for the platform (``Settings``) or any object with the contract's S3 fields."""
+    access = settings.contract() if isinstance(settings, Settings) else settings
     return boto3.client(
         "s3",
-        endpoint_url=settings.s3_endpoint,
-        aws_access_key_id=settings.s3_access_key,
-        aws_secret_access_key=settings.s3_secret_key,
-        region_name="us-east-1",
+        **boto3_client_kwargs(access),
         config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
     )
 
 
 def main() -> int:
-    s3 = client(Settings.load())
+    contract = Settings.load().contract()
+    s3 = client(contract)
     have = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    for bucket in BUCKETS:
+    for layer in LAYERS:
+        bucket = contract.bucket(layer)
         if bucket in have:
-            print(f"bucket {bucket} exists")
+            print(f"{layer} bucket {bucket} exists")
             continue
         s3.create_bucket(Bucket=bucket)
-        print(f"created bucket {bucket}")
+        print(f"created {layer} bucket {bucket}")
     return 0
 
 

@@ -1,4 +1,7 @@
-"""schema-init: register each topic's JSON Schema as ``<topic>-value`` (idempotent).
+"""schema-init: register each topic's JSON Schema as ``<physical topic>-value`` (idempotent).
+
+The physical topic is the platform's ``topic_prefix`` (``LH_TOPIC_PREFIX``) + the logical name,
+so subjects follow the TopicNameStrategy of the topics producers actually write to.
 
 Registering an identical schema returns the existing id, so re-runs are no-ops.
 The global compatibility is set to BACKWARD, Confluent's default.
@@ -11,24 +14,26 @@ import sys
 
 import requests
 
-from lakehouse.contracts import TOPICS
+from contract.topics import TOPICS
 from lakehouse.settings import Settings
 
 CONTENT_TYPE = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 
 
 def main() -> int:
-    url = Settings.load().schema_registry_url
+    contract = Settings.load().contract()
+    url = contract.schema_registry_url
     with requests.Session() as http:
         r = http.put(f"{url}/config", json={"compatibility": "BACKWARD"}, headers=CONTENT_TYPE, timeout=10)
         r.raise_for_status()
         for topic in TOPICS:
+            subject = f"{contract.topic_name(topic.name)}-value"
             body = {"schemaType": "JSON", "schema": json.dumps(topic.schema())}
-            r = http.post(f"{url}/subjects/{topic.subject}/versions", json=body, headers=CONTENT_TYPE, timeout=10)
+            r = http.post(f"{url}/subjects/{subject}/versions", json=body, headers=CONTENT_TYPE, timeout=10)
             if r.status_code >= 400:
-                print(f"registering {topic.subject} failed: HTTP {r.status_code} {r.text[:300]}", file=sys.stderr)
+                print(f"registering {subject} failed: HTTP {r.status_code} {r.text[:300]}", file=sys.stderr)
                 return 1
-            print(f"subject {topic.subject} -> id {r.json().get('id')}")
+            print(f"subject {subject} -> id {r.json().get('id')}")
     return 0
 
 

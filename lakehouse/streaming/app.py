@@ -1,10 +1,14 @@
 """Bronze ingestion: every domain topic → its Bronze Delta table on S3, invalid records → the DLQ.
 
-One Kafka ``readStream`` subscribes to all topics; ``foreachBatch`` routes each
-record (:func:`lakehouse.streaming.routing.route`) and appends one Delta commit
-per non-empty table. Exactly-once per table comes from the Delta writer options
-``txnAppId``/``txnVersion``: a replayed batch (after a crash or restart) finds its
-``txnVersion`` already committed for that table and is skipped there.
+One Kafka ``readStream`` subscribes to all topics (their physical names: the
+platform's ``topic_prefix`` + the logical name); ``foreachBatch`` maps each record
+back to its logical topic, routes it (:func:`lakehouse.streaming.routing.route`) and
+appends one Delta commit per non-empty table under the contract's Bronze bucket.
+``_kafka_topic`` keeps the physical name, as seen on Kafka.
+
+Exactly-once per table comes from the Delta writer options ``txnAppId``/``txnVersion``:
+a replayed batch (after a crash or restart) finds its ``txnVersion`` already committed
+for that table and is skipped there.
 
 ``txnAppId`` includes a generation id stored *inside* the checkpoint directory.
 Deleting the checkpoint therefore also changes the app id, so the restarted
@@ -13,9 +17,10 @@ resumes after the highest offsets already in Bronze and the DLQ, so no record is
 written twice either.
 
 Run with the Spark venv's python: ``python -m lakehouse.streaming``.
-Configuration (env, set by the service catalogue): ``LH_STREAMING_CHECKPOINT``,
-``LH_STREAMING_TRIGGER``, ``LH_STREAMING_MAX_BYTES``, ``LH_STREAMING_DRIVER_MEMORY``,
-``LH_STREAMING_MAX_OFFSETS_PER_TRIGGER``.
+Names, endpoints and the checkpoint come from :class:`lakehouse.settings.Settings`
+(``LH_STATE_DIR``, ``LH_PORT_*``, ``LH_TOPIC_PREFIX``, ``LH_BUCKET_BRONZE``); tuning from the
+service catalogue: ``LH_STREAMING_TRIGGER``, ``LH_STREAMING_MAX_BYTES``,
+``LH_STREAMING_DRIVER_MEMORY``, ``LH_STREAMING_MAX_OFFSETS_PER_TRIGGER``.
 """
 
 from __future__ import annotations
@@ -36,19 +41,13 @@ from typing import Any
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
-from lakehouse.contracts import TOPICS
+from contract.layout import DLQ_TABLE, PARTITION_COLUMN, arrow_schema, bronze_tables
+from contract.platform import PlatformContract
+from contract.storage import spark_s3a_conf
 from lakehouse.provision.data_platform import spark_jars
 from lakehouse.settings import Settings
 from lakehouse.streaming.metrics import Metrics, serve
-from lakehouse.streaming.routing import DEFAULT_MAX_BYTES, route
-from lakehouse.streaming.tables import (
-    ALL_TABLES,
-    BRONZE_SCHEMA,
-    DLQ_SCHEMA,
-    DLQ_TABLE,
-    PARTITION_COLUMN,
-    table_uri,
-)
+from lakehouse.streaming.routing import DEFAULT_MAX_BYTES, logical_topics, route, starting_offsets
 
 GENERATION_FILE = "lakehouse-generation"
 WRITE_THREADS = 4
@@ -67,7 +66,7 @@ class StreamingConfig:
     def from_env(cls, settings: Settings) -> StreamingConfig:
         env = os.environ
         return cls(
-            checkpoint=Path(env.get("LH_STREAMING_CHECKPOINT", settings.data_dir / "streaming" / "checkpoint")),
+            checkpoint=settings.streaming_checkpoint_dir,
             trigger=env.get("LH_STREAMING_TRIGGER", "1 second"),
             max_bytes=int(env.get("LH_STREAMING_MAX_BYTES", DEFAULT_MAX_BYTES)),
             driver_memory=env.get("LH_STREAMING_DRIVER_MEMORY", "768m"),
@@ -100,26 +99,27 @@ def last_batch_in(checkpoint: Path, log: str) -> int:
     return max((int(n) for n in names if n.isdigit()), default=-1)
 
 
-def build_spark(settings: Settings, cfg: StreamingConfig) -> SparkSession:
+def build_spark(settings: Settings, contract: PlatformContract, cfg: StreamingConfig) -> SparkSession:
     jars = spark_jars(settings)
     # Spark otherwise resolves the hostname and binds its block manager to a public address.
     os.environ["SPARK_LOCAL_IP"] = settings.host
     if not jars:
         raise SystemExit("No Spark jars provisioned; run the data-platform provisioning first")
     work = settings.data_dir / "streaming"
-    s3 = {
-        "endpoint": settings.s3_endpoint,
-        "endpoint.region": "us-east-1",
-        "path.style.access": "true",
-        "connection.ssl.enabled": "false",
-        "access.key": settings.s3_access_key,
-        "secret.key": settings.s3_secret_key,
-        "aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-        "attempts.maximum": "3",
-        "connection.establish.timeout": "15s",
-        "connection.timeout": "30s",
-        # Skip the HEAD/LIST probes before every file create (Delta never overwrites data files).
-        "create.performance": "true",
+    # Endpoint and credentials from the contract's one builder; S3A tuning of this job on top.
+    s3a = {
+        **spark_s3a_conf(contract),
+        **{
+            f"spark.hadoop.fs.s3a.{key}": value
+            for key, value in {
+                "aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+                "attempts.maximum": "3",
+                "connection.establish.timeout": "15s",
+                "connection.timeout": "30s",
+                # Skip the HEAD/LIST probes before every file create (Delta never overwrites data files).
+                "create.performance": "true",
+            }.items()
+        },
     }
     builder = (
         SparkSession.builder.master("local[2]")
@@ -154,20 +154,20 @@ def build_spark(settings: Settings, cfg: StreamingConfig) -> SparkSession:
         # Idle progress every second keeps /health and the lag gauge fresh.
         .config("spark.sql.streaming.noDataProgressEventInterval", "1000ms")
     )
-    for key, value in s3.items():
-        builder = builder.config(f"spark.hadoop.fs.s3a.{key}", value)
+    for key, value in s3a.items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
 
 
-def resume_offsets(spark: SparkSession) -> dict[str, dict[str, int]]:
-    """Next offset per topic-partition after what Bronze and the DLQ already hold."""
+def resume_offsets(spark: SparkSession, contract: PlatformContract) -> dict[str, dict[str, int]]:
+    """Next offset per (physical) topic-partition after what Bronze and the DLQ already hold."""
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    for table in ALL_TABLES:
+    for table in bronze_tables():
         try:
             rows = (
-                spark.read.format("delta").load(table_uri(table, "s3a"))
+                spark.read.format("delta").load(contract.table_uri(table, scheme="s3a"))
                 .groupBy("_kafka_topic", "_kafka_partition").max("_kafka_offset").collect()
             )
         except Exception as error:
@@ -180,19 +180,16 @@ def resume_offsets(spark: SparkSession) -> dict[str, dict[str, int]]:
     return dict(found)
 
 
-def starting_offsets(resume: dict[str, dict[str, int]]) -> str:
-    """``startingOffsets`` JSON: resume points, ``-2`` (earliest) for partitions never seen."""
-    spec = {t.name: {str(p): resume.get(t.name, {}).get(str(p), -2) for p in range(t.partitions)} for t in TOPICS}
-    return json.dumps(spec)
-
-
 class BronzeWriter:
     """The ``foreachBatch`` function: route, then one idempotent Delta append per non-empty table."""
 
-    def __init__(self, app_id: str, cfg: StreamingConfig, metrics: Metrics) -> None:
+    def __init__(self, app_id: str, contract: PlatformContract, cfg: StreamingConfig, metrics: Metrics) -> None:
         self.app_id = app_id
+        self.contract = contract
         self.cfg = cfg
         self.metrics = metrics
+        self.logical = logical_topics(contract)
+        self.schemas = {table: arrow_schema(table) for table in bronze_tables()}
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
@@ -225,7 +222,7 @@ class BronzeWriter:
 
     def append(self, spark: SparkSession, table: str, data: pa.Table, batch_id: int) -> None:
         """Idempotent append of one batch to one table (skipped by Delta if this batch is already there)."""
-        path = table_uri(table, "s3a")
+        path = self.contract.table_uri(table, scheme="s3a")
         (
             spark.createDataFrame(data).write.format("delta").mode("append")
             .partitionBy(PARTITION_COLUMN)
@@ -239,7 +236,8 @@ class BronzeWriter:
         """Split one batch of Kafka records into Arrow tables, one per target table."""
         topics = records.column("topic").to_pylist()
         values = records.column("value").to_pylist()
-        routed = [route(t, v, self.cfg.max_bytes) for t, v in zip(topics, values, strict=True)]
+        # Unknown physical topics keep their name and go to the DLQ as UNKNOWN_TOPIC.
+        routed = [route(self.logical.get(t, t), v, self.cfg.max_bytes) for t, v in zip(topics, values, strict=True)]
         by_table: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(routed):
             by_table[r.table or DLQ_TABLE].append(i)
@@ -259,7 +257,7 @@ class BronzeWriter:
                 "correlation_id": [r.correlation_id for r in picked],
                 PARTITION_COLUMN: [today] * n,
             }
-            schema = BRONZE_SCHEMA
+            schema = self.schemas[table]
             if table == DLQ_TABLE:
                 headers = meta.column("headers").to_pylist()
                 cols["correlation_id"] = [
@@ -269,7 +267,6 @@ class BronzeWriter:
                 cols["_raw_encoding"] = [r.raw_encoding for r in picked]
                 cols["error_type"] = [r.error_type.value if r.error_type else None for r in picked]
                 cols["error_message"] = [r.error_message for r in picked]
-                schema = DLQ_SCHEMA
             out[table] = pa.table({name: cols[name] for name in schema.names}, schema=schema)
         return out
 
@@ -316,6 +313,7 @@ def _progress_dict(progress: Any) -> dict[str, Any] | None:
 
 def main() -> int:
     settings = Settings.load()
+    contract = settings.contract()
     cfg = StreamingConfig.from_env(settings)
     generation, fresh = checkpoint_generation(cfg.checkpoint)
     app_id = f"lakehouse-bronze-{generation}"
@@ -323,14 +321,15 @@ def main() -> int:
     server = serve(metrics, settings.host, settings.ports["streaming_metrics"])
     state = "fresh" if fresh else "resumed"
     log(f"metrics on {settings.streaming_metrics_url}; checkpoint {cfg.checkpoint} ({state}); txnAppId {app_id}")
-    spark = build_spark(settings, cfg)
-    start_spec = starting_offsets(resume_offsets(spark) if fresh else {})
+    log(f"topics {', '.join(contract.topic_names)} -> {contract.layer_root('bronze', 's3a')}/<table>")
+    spark = build_spark(settings, contract, cfg)
+    start_spec = starting_offsets(contract, resume_offsets(spark, contract) if fresh else {})
     if fresh:
         log(f"fresh checkpoint: starting offsets {start_spec}")
     stream = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", settings.kafka_bootstrap)
-        .option("subscribe", ",".join(t.name for t in TOPICS))
+        .option("subscribe", ",".join(contract.topic_names))
         .option("startingOffsets", start_spec)
         .option("maxOffsetsPerTrigger", cfg.max_offsets_per_trigger)
         .option("failOnDataLoss", "false")
@@ -342,7 +341,7 @@ def main() -> int:
     )
     query = (
         stream.writeStream.queryName("bronze")
-        .foreachBatch(BronzeWriter(app_id, cfg, metrics))
+        .foreachBatch(BronzeWriter(app_id, contract, cfg, metrics))
         .option("checkpointLocation", str(cfg.checkpoint))
         .trigger(processingTime=cfg.trigger)
         .start()

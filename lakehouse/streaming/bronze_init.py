@@ -1,7 +1,8 @@
 """bronze-init: create the 8 Bronze tables and the DLQ table, empty, before streaming starts.
 
-Created with delta-rs from the Arrow schemas in :mod:`lakehouse.streaming.tables`,
-partitioned by ``_ingestion_date``, so queries work before the first event arrives.
+Created with delta-rs from the contract's layout (:func:`contract.layout.arrow_schema`),
+partitioned by ``_ingestion_date``, under the contract's Bronze bucket (``LH_BUCKET_BRONZE``),
+so queries work before the first event arrives.
 Existing tables are checked, not touched: a schema that differs from the declared
 one is an error (the streaming job would fail on its first append otherwise).
 Runs strictly before ``bronze-streaming`` (single writer per table).
@@ -15,18 +16,21 @@ import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from contract.layout import PARTITION_COLUMN, arrow_schema, bronze_tables
+from contract.platform import PlatformContract
+from contract.storage import delta_storage_options
 from lakehouse.settings import Settings
-from lakehouse.streaming.tables import ALL_TABLES, PARTITION_COLUMN, schema_of, table_uri
 
 
 def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
     return [(f.name, str(f.type)) for f in schema]
 
 
-def ensure_table(table: str, options: dict[str, str]) -> str:
+def ensure_table(contract: PlatformContract, table: str) -> str:
     """Create ``table`` if missing; return what was done."""
-    uri = table_uri(table)
-    schema = schema_of(table)
+    uri = contract.table_uri(table)
+    schema = arrow_schema(table)
+    options = delta_storage_options(contract)
     try:
         existing = DeltaTable(uri, storage_options=options)
     except TableNotFoundError:
@@ -50,9 +54,9 @@ def ensure_table(table: str, options: dict[str, str]) -> str:
 
 
 def main() -> int:
-    options = Settings.load().s3_storage_options()
-    for table in ALL_TABLES:
-        print(ensure_table(table, options), flush=True)
+    contract = Settings.load().contract()
+    for table in bronze_tables():
+        print(ensure_table(contract, table), flush=True)
     return 0
 
 

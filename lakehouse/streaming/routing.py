@@ -1,17 +1,20 @@
 """Decide where one Kafka record goes: its topic's Bronze table or the DLQ.
 
-Pure functions of (topic, raw bytes, size limit): no Spark, no I/O, unit-tested in
-``tests/unit/test_streaming_routing.py``. The checks run cheapest first, and the
-first failing check names the error type:
+Pure functions of (logical topic, raw bytes, size limit): no Spark, no I/O, unit-tested
+in ``tests/unit/test_streaming_routing.py``. Topic names are the contract's *logical*
+names; the streaming job maps the physical (prefixed) topic back before routing.
+The checks run cheapest first, and the first failing check names the error type:
 
 ``OVERSIZE`` → ``NOT_UTF8`` → ``INVALID_JSON`` → ``MISSING_KEY`` → ``SCHEMA_VIOLATION``
-(``UNKNOWN_TOPIC`` if a topic has no contract, which subscribe-by-list prevents).
+(:data:`contract.layout.ERROR_TYPES`; ``UNKNOWN_TOPIC`` if a topic has no contract, which
+subscribe-by-list prevents).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -20,7 +23,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from lakehouse.contracts import TOPICS, Topic
+from contract.platform import PlatformContract
+from contract.topics import TOPICS, Topic
 
 DEFAULT_MAX_BYTES = 64 * 1024
 # How much of an oversize payload the DLQ keeps (the rest is counted, not stored).
@@ -29,6 +33,8 @@ MAX_MESSAGE_CHARS = 500
 
 
 class ErrorType(StrEnum):
+    """:data:`contract.layout.ERROR_TYPES` plus ``UNKNOWN_TOPIC`` (a unit test keeps them equal)."""
+
     OVERSIZE = "OVERSIZE"
     NOT_UTF8 = "NOT_UTF8"
     INVALID_JSON = "INVALID_JSON"
@@ -140,3 +146,19 @@ def route(topic_name: str, value: bytes | None, max_bytes: int = DEFAULT_MAX_BYT
             cid,
         )
     return Routed(topic.table, text, "utf-8", cid)
+
+
+def logical_topics(contract: PlatformContract) -> dict[str, str]:
+    """Physical topic on the broker (with the platform's prefix) -> the contract's logical topic."""
+    return {contract.topic_name(t.name): t.name for t in TOPICS}
+
+
+def starting_offsets(contract: PlatformContract, resume: Mapping[str, Mapping[str, int]]) -> str:
+    """Spark's ``startingOffsets`` JSON over the physical topics: the resume point of each partition
+    (``resume`` is keyed by physical topic, as ``_kafka_topic`` is), ``-2`` (earliest) where none."""
+    spec = {
+        name: {str(p): resume.get(name, {}).get(str(p), -2) for p in range(t.partitions)}
+        for t in TOPICS
+        for name in (contract.topic_name(t.name),)
+    }
+    return json.dumps(spec)

@@ -1,17 +1,19 @@
-"""The dbt project's accepted_values tests must match the Kafka JSON schemas' enums.
+"""The dbt project's enumerations must match the Kafka JSON schemas' enums (:mod:`contract.topics`).
 
+Both the ``accepted_values`` tests in ``schema.yml`` and the filter macros in ``macros/contracts.sql``.
 Upstream, Silver accepted the wrong driver statuses and profile event types (catalogue §5.6);
-this test fails on such drift.
+these tests fail on such drift.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from lakehouse.contracts import load_schema
+from contract.topics import TOPICS, enum_values
 
 DBT = Path(__file__).resolve().parents[2] / "lakehouse" / "dbt"
 
@@ -45,18 +47,10 @@ def _accepted_values() -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def _enum(schema_file: str, prop: str) -> list[str]:
-    schema = load_schema(schema_file)
-    spec = schema["properties"][prop]
-    if "$ref" in spec:
-        spec = schema["$defs"][spec["$ref"].rsplit("/", 1)[1]]
-    return [v for v in spec["enum"] if v is not None]
-
-
 @pytest.mark.parametrize(("model", "column"), sorted(CASES))
 def test_accepted_values_match_kafka_schema(model: str, column: str) -> None:
     schema_file, prop, transform = CASES[(model, column)]
-    expected = _enum(schema_file, prop)
+    expected = enum_values(schema_file, prop)
     if transform:
         expected = [transform(v) for v in expected]
     seen = _accepted_values().get((model, column))
@@ -64,9 +58,30 @@ def test_accepted_values_match_kafka_schema(model: str, column: str) -> None:
     assert sorted(seen) == sorted(expected), f"{model}.{column}: dbt accepts {seen}, schema allows {expected}"
 
 
-def test_staging_models_exist_for_every_topic() -> None:
-    from lakehouse.contracts import TOPICS
+# macro in macros/contracts.sql -> (schema file, JSON property, transform of the enum values)
+MACROS = {
+    "trip_states": ("trip_event.json", "event_type", lambda v: v.split(".", 1)[1]),
+    "driver_statuses": ("driver_status_event.json", "new_status", None),
+    "payment_method_types": ("payment_event.json", "payment_method_type", None),
+}
 
+
+def _macro_values(name: str) -> list[str]:
+    text = DBT.joinpath("macros", "contracts.sql").read_text()
+    found = re.search(r"\{%\s*macro\s+" + name + r"\(\)\s*-?%\}\s*\{\{\s*return\(\[(.*?)\]\)", text, re.S)
+    assert found, f"macro {name}() not found in macros/contracts.sql"
+    return re.findall(r"'([^']*)'", found.group(1))
+
+
+@pytest.mark.parametrize("macro", sorted(MACROS))
+def test_enum_macros_match_kafka_schema(macro: str) -> None:
+    schema_file, prop, transform = MACROS[macro]
+    expected = [transform(v) if transform else v for v in enum_values(schema_file, prop)]
+    seen = _macro_values(macro)
+    assert sorted(seen) == sorted(expected), f"{macro}(): dbt filters on {seen}, schema allows {expected}"
+
+
+def test_staging_models_exist_for_every_topic() -> None:
     staging = {p.stem for p in DBT.joinpath("models", "silver", "staging").glob("stg_*.sql")}
     expected = {"stg_" + t.table for t in TOPICS}
     assert expected <= staging, f"missing staging models: {sorted(expected - staging)}"

@@ -7,7 +7,7 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from lakehouse.contracts import SCHEMAS_DIR, TOPICS
+from contract.topics import SCHEMAS_DIR, TOPICS
 
 SCHEMAS = {t.name: t.schema() for t in TOPICS}
 TRACE = ("correlation_id", "session_id", "causation_id")

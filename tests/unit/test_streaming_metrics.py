@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from contract.layout import DLQ_TABLE, PARTITION_COLUMN, arrow_schema, bronze_tables
+from contract.platform import PlatformContract
 from lakehouse.streaming.metrics import Metrics, lag_per_topic, prometheus_text
-from lakehouse.streaming.tables import ALL_TABLES, BRONZE_SCHEMA, DLQ_SCHEMA, table_name, table_uri
 
 
 def test_lag_is_latest_minus_processed_summed_over_partitions() -> None:
@@ -62,17 +63,25 @@ def test_batches_accumulate_and_render_as_prometheus() -> None:
 
 
 def test_table_names_accept_topic_table_and_layer_prefix() -> None:
-    assert table_name("gps-pings") == "gps_pings"
-    assert table_name("bronze.gps_pings") == "gps_pings"
-    assert table_name("dlq") == "dlq"
+    c = PlatformContract()
+    assert c.bronze_table("gps-pings") == "gps_pings"
+    assert c.bronze_table("bronze.gps_pings") == "gps_pings"
+    assert c.bronze_table("dlq") == "dlq"
     with pytest.raises(ValueError, match="Known"):
-        table_name("silver.trips")
-    assert table_uri("trips", "s3a") == "s3a://bronze/trips"
-    assert len(ALL_TABLES) == 9
+        c.bronze_table("silver.trips")
+    assert c.table_uri("trips", scheme="s3a") == "s3a://bronze/trips"
+    assert len(bronze_tables()) == 9 and bronze_tables()[-1] == DLQ_TABLE
+
+
+def test_the_streaming_job_writes_under_the_contracts_bronze_bucket_without_prefix() -> None:
+    c = PlatformContract(topic_prefix="it2.", buckets={"bronze": "it2-bronze", "silver": "s", "gold": "g"})
+    assert c.table_uri("gps_pings", scheme="s3a") == "s3a://it2-bronze/gps_pings"
+    assert c.table_uri(DLQ_TABLE) == "s3://it2-bronze/dlq"
 
 
 def test_dlq_shares_the_bronze_metadata_columns() -> None:
+    bronze, dlq = arrow_schema("trips"), arrow_schema(DLQ_TABLE)
     for name in ("_raw_value", "_kafka_topic", "_kafka_partition", "_kafka_offset", "_kafka_timestamp",
-                 "_ingested_at", "correlation_id", "_ingestion_date"):
-        assert DLQ_SCHEMA.field(name).type == BRONZE_SCHEMA.field(name).type
-    assert BRONZE_SCHEMA.names[-1] == DLQ_SCHEMA.names[-1] == "_ingestion_date"
+                 "_ingested_at", "correlation_id", PARTITION_COLUMN):
+        assert dlq.field(name).type == bronze.field(name).type
+    assert bronze.names[-1] == dlq.names[-1] == PARTITION_COLUMN

@@ -7,10 +7,19 @@ import json
 
 import pytest
 
+from contract.layout import ERROR_TYPES
+from contract.platform import PlatformContract
+from contract.topics import TOPICS
 from EventLibrary.factories import EventFactory
 from EventLibrary.malformed import Malformation, malformed_payload
-from lakehouse.contracts import TOPICS
-from lakehouse.streaming.routing import DEFAULT_MAX_BYTES, OVERSIZE_KEEP_BYTES, ErrorType, route
+from lakehouse.streaming.routing import (
+    DEFAULT_MAX_BYTES,
+    OVERSIZE_KEEP_BYTES,
+    ErrorType,
+    logical_topics,
+    route,
+    starting_offsets,
+)
 
 CID = "cid-unit-routing"
 
@@ -113,3 +122,30 @@ def test_error_message_is_bounded() -> None:
     routed = route("trips", b"{" + b'"a":1,' * 10_000)
     assert routed.error_type is ErrorType.INVALID_JSON
     assert len(routed.error_message or "") <= 500
+
+
+def test_error_types_are_the_contracts_plus_unknown_topic() -> None:
+    assert [e.value for e in ErrorType] == [*ERROR_TYPES, "UNKNOWN_TOPIC"]
+
+
+PREFIXED = PlatformContract(topic_prefix="it2.")
+
+
+def test_physical_topics_map_back_to_logical_topics() -> None:
+    names = logical_topics(PREFIXED)
+    assert names["it2.gps-pings"] == "gps-pings"
+    assert set(names) == {"it2." + t.name for t in TOPICS}
+    assert logical_topics(PlatformContract()) == {t.name: t.name for t in TOPICS}
+
+
+def test_a_prefixed_record_routes_to_the_unprefixed_table(factory: EventFactory) -> None:
+    event = factory.event_for("gps-pings")
+    routed = route(logical_topics(PREFIXED)["it2.gps-pings"], json.dumps(event).encode())
+    assert routed.table == "gps_pings" and routed.error_type is None
+
+
+def test_starting_offsets_name_every_physical_partition_and_resume_where_known() -> None:
+    spec = json.loads(starting_offsets(PREFIXED, {"it2.trips": {"1": 42}, "trips": {"0": 7}}))
+    assert set(spec) == {"it2." + t.name for t in TOPICS}
+    assert spec["it2.trips"] == {"0": -2, "1": 42, "2": -2, "3": -2}
+    assert all(len(spec["it2." + t.name]) == t.partitions for t in TOPICS)

@@ -12,18 +12,19 @@ and must not pass on another test's data). Without it, it requires the newest up
 Delta commit to be younger than ``max_age_minutes``. Either way an empty or stale
 upstream fails the run before dbt starts.
 
-dbt is the toolkit's (``$LH_STATE_DIR/venv/bin/dbt``), run in a subprocess against the
-project in ``lakehouse/dbt`` with ``LH_S3_*`` from the environment; its target and log
-directories live in the state dir, so this DAG never collides with a developer's own
-dbt runs. ``max_active_runs=1``: runs of one layer queue instead of writing the same
-Delta tables at once.
+dbt is the platform's own installation (``LH_DBT_EXECUTABLE``, in the platform's
+provisioned environment, not the toolkit's), run in a subprocess against the project in
+``LH_DBT_PROJECT_DIR``. It reads ``LH_S3_*`` and the layer roots ``LH_<LAYER>_ROOT`` from the
+environment the service catalogue gives Airflow. Its target and log directories live in
+the state dir (``LH_STATE_DIR``), so this DAG never collides with a developer's own dbt runs.
+``max_active_runs=1``: runs of one layer queue instead of writing the same Delta tables at
+once; ``LH_DBT_LOCK_FILE`` keeps them from writing at the same time as a test's dbt run.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,23 +33,19 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, chain, dag, task
 
-REPO_ROOT = Path(os.environ.get("LH_REPO_ROOT", Path(__file__).resolve().parents[3]))
-DBT_PROJECT = REPO_ROOT / "lakehouse" / "dbt"
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from contract.topics import TOPICS
+from lakehouse.airflow.s3 import env, layer_root, storage_options
 
-from lakehouse.airflow.s3 import storage_options  # noqa: E402
 
-LAYER_ROOTS = {"bronze_root": "s3://bronze", "silver_root": "s3://silver", "gold_root": "s3://gold"}
+def _dbt_project() -> Path:
+    return Path(env("LH_DBT_PROJECT_DIR"))
 
 
 def _upstream_tables(layer: str) -> list[str]:
     """Tables of the layer a DAG reads: Bronze topic tables, or the Silver models of the dbt project."""
     if layer == "bronze":
-        from lakehouse.contracts import TOPICS
-
         return [t.table for t in TOPICS]
-    return sorted(p.stem for p in (DBT_PROJECT / "models" / "silver").rglob("*.sql"))
+    return sorted(p.stem for p in (_dbt_project() / "models" / "silver").rglob("*.sql"))
 
 
 def check_freshness(layer: str, root: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -106,25 +103,25 @@ def check_freshness(layer: str, root: str, params: dict[str, Any]) -> dict[str, 
 
 def run_dbt(command: str, selector: str, run_id: str) -> str:
     """Run one dbt command for the selector; fail the task with dbt's output tail if dbt fails."""
-    state = Path(os.environ["LH_STATE_DIR"])
-    dbt = state / "venv" / "bin" / "dbt"
-    work = state / "dbt" / "airflow"
+    project = _dbt_project()
+    work = Path(env("LH_STATE_DIR")) / "dbt" / "airflow"
     argv = [
-        str(dbt), command, "--select", selector,
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+        env("LH_DBT_EXECUTABLE"), command, "--select", selector,
+        "--project-dir", str(project), "--profiles-dir", str(project),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
     ]  # fmt: skip
     # Tests whose parents span layers run with the later layer: the project sets
     # indirect_selection: cautious (dbt_project.yml flags).
-    # dbt rewrites whole Silver/Gold tables: take the same lock as the DbtLibrary (flock(2) on
-    # run/dbt.lock), so a DAG run and a test's in-process dbt run never write them at once.
-    argv = ["flock", "--wait", "1200", str(state / "run" / "dbt.lock"), *argv]
+    # dbt rewrites whole Silver/Gold tables: take the platform's dbt lock (flock(2), the same file
+    # the tests' dbt runs take), so a DAG run and a test's dbt run never write them at once.
+    argv = ["flock", "--wait", "1200", env("LH_DBT_LOCK_FILE"), *argv]
+    # dbt reads LH_S3_* and LH_<LAYER>_ROOT from this environment (profiles.yml, dbt_project.yml).
     # One dbt thread: the test box has 2 cores shared with Kafka, Spark and Airflow.
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    env.setdefault("LH_DBT_THREADS", "1")
+    dbt_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt_env.setdefault("LH_DBT_THREADS", "1")
     started = time.monotonic()
     print("+ " + " ".join(argv))
-    proc = subprocess.run(argv, env=env, cwd=DBT_PROJECT, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(argv, env=dbt_env, cwd=project, capture_output=True, text=True, timeout=1800)
     output = proc.stdout + proc.stderr
     print(output)
     if proc.returncode != 0:
@@ -134,7 +131,7 @@ def run_dbt(command: str, selector: str, run_id: str) -> str:
     return output.strip().splitlines()[-1] if output.strip() else ""
 
 
-def make_dbt_dag(dag_id: str, tag: str, upstream: str, upstream_root: str, seed: bool) -> Any:
+def make_dbt_dag(dag_id: str, tag: str, upstream: str, seed: bool) -> Any:
     selector = f"tag:{tag}"
 
     @dag(
@@ -155,6 +152,7 @@ def make_dbt_dag(dag_id: str, tag: str, upstream: str, upstream_root: str, seed:
     def dbt_layer() -> None:
         @task(task_id=f"check_{upstream}_freshness")
         def freshness(params: dict[str, Any] | None = None) -> dict[str, Any]:
+            upstream_root = layer_root(upstream)
             return check_freshness(upstream, upstream_root, params or {})
 
         @task
@@ -175,5 +173,5 @@ def make_dbt_dag(dag_id: str, tag: str, upstream: str, upstream_root: str, seed:
     return dbt_layer()
 
 
-dbt_silver = make_dbt_dag("dbt_silver", "silver", "bronze", LAYER_ROOTS["bronze_root"], seed=False)
-dbt_gold = make_dbt_dag("dbt_gold", "gold", "silver", LAYER_ROOTS["silver_root"], seed=True)
+dbt_silver = make_dbt_dag("dbt_silver", "silver", "bronze", seed=False)
+dbt_gold = make_dbt_dag("dbt_gold", "gold", "silver", seed=True)

@@ -1,40 +1,44 @@
 """``dlq_monitoring``: count dead-lettered records per topic and raise an alert above a threshold.
 
-Reads the Bronze DLQ Delta table (``s3://bronze/dlq``, written by the streaming job)
+Reads the Bronze DLQ Delta table (``<LH_BRONZE_ROOT>/dlq``, written by the streaming job)
 for rows ingested in the last ``window_minutes``, optionally only those of one
 ``correlation_id`` (so parallel tests do not see each other's records), and counts
 them per ``_kafka_topic`` and per ``error_type``. If the total is **greater than**
 ``threshold`` it branches to ``send_alert``, which writes an alert object
-``s3://gold/_alerts/dlq_monitoring/<run_id>.json``; otherwise to ``no_alert``.
+``<LH_GOLD_ROOT>/_alerts/dlq_monitoring/<run_id>.json``; otherwise to ``no_alert``.
 
 A missing DLQ table fails the run: "no table" is not "no errors".
 
 Params (override with the run's conf): ``threshold`` (10), ``window_minutes`` (15),
-``correlation_id`` (none: all rows), ``dlq_uri`` (``s3://bronze/dlq``),
-``alert_root`` (``s3://gold/_alerts/dlq_monitoring``).
+``correlation_id`` (none: all rows), ``dlq_uri`` (none: ``<LH_BRONZE_ROOT>/dlq``),
+``alert_root`` (none: ``<LH_GOLD_ROOT>/_alerts/dlq_monitoring``). The layer roots come
+from the environment the service catalogue gives Airflow, read when a task runs.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Param, dag, get_current_context, task
 
-REPO_ROOT = Path(os.environ.get("LH_REPO_ROOT", Path(__file__).resolve().parents[3]))
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from lakehouse.airflow.s3 import filesystem, storage_options  # noqa: E402
+from contract.layout import DLQ_TABLE, PARTITION_COLUMN
+from lakehouse.airflow.s3 import filesystem, layer_root, storage_options
 
 DAG_ID = "dlq_monitoring"
+ALERT_PREFIX = "_alerts/dlq_monitoring"
+
+
+def dlq_uri(params: dict[str, Any]) -> str:
+    return params.get("dlq_uri") or f"{layer_root('bronze')}/{DLQ_TABLE}"
+
+
+def alert_root(params: dict[str, Any]) -> str:
+    return (params.get("alert_root") or f"{layer_root('gold')}/{ALERT_PREFIX}").rstrip("/")
 
 
 def _count_by(rows: Any, column: str) -> dict[str, int]:
@@ -60,8 +64,8 @@ def _count_by(rows: Any, column: str) -> dict[str, int]:
         "threshold": Param(10, type="integer", minimum=0),
         "window_minutes": Param(15, type="integer", minimum=1),
         "correlation_id": Param(None, type=["null", "string"]),
-        "dlq_uri": Param("s3://bronze/dlq", type="string"),
-        "alert_root": Param("s3://gold/_alerts/dlq_monitoring", type="string"),
+        "dlq_uri": Param(None, type=["null", "string"]),
+        "alert_root": Param(None, type=["null", "string"]),
     },
 )
 def dlq_monitoring():
@@ -74,16 +78,17 @@ def dlq_monitoring():
         from deltalake.exceptions import TableNotFoundError
 
         p = params or {}
+        uri = dlq_uri(p)
         end = datetime.now(UTC)
         start = end - timedelta(minutes=int(p["window_minutes"]))
         try:
-            table = DeltaTable(p["dlq_uri"], storage_options=storage_options())
+            table = DeltaTable(uri, storage_options=storage_options())
         except TableNotFoundError as error:
-            raise RuntimeError(f"DLQ table {p['dlq_uri']} does not exist: {error}") from None
+            raise RuntimeError(f"DLQ table {uri} does not exist: {error}") from None
         dataset = table.to_pyarrow_dataset()
         where = (ds.field("_ingested_at") >= start) & (ds.field("_ingested_at") <= end)
-        if "_ingestion_date" in dataset.schema.names:  # partition pruning
-            where &= ds.field("_ingestion_date") >= start.date()
+        if PARTITION_COLUMN in dataset.schema.names:  # partition pruning
+            where &= ds.field(PARTITION_COLUMN) >= start.date()
         if p.get("correlation_id"):
             column_type = dataset.schema.field("correlation_id").type
             where &= ds.field("correlation_id") == pa.scalar(p["correlation_id"], type=column_type)
@@ -98,7 +103,7 @@ def dlq_monitoring():
             "window_start": start.isoformat(),
             "window_end": end.isoformat(),
             "correlation_id": p.get("correlation_id"),
-            "dlq_uri": p["dlq_uri"],
+            "dlq_uri": uri,
             "table_version": table.version(),
         }
         ti = get_current_context()["ti"]
@@ -119,7 +124,7 @@ def dlq_monitoring():
         """Write the alert object; return its URI and content (also in XCom)."""
         context = get_current_context()
         run_id = context["run_id"]
-        root = (params or {})["alert_root"].rstrip("/")
+        root = alert_root(params or {})
         key = re.sub(r"[^A-Za-z0-9._=-]", "_", run_id)
         uri = f"{root}/{key}.json"
         alert = {

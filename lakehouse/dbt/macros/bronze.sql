@@ -5,6 +5,7 @@
   {%- set path = var('bronze_root').rstrip('/') ~ '/' ~ table -%}
   {%- if execute and not lh_delta_exists(path) -%}
     {{ log("Bronze table " ~ path ~ " does not exist yet; " ~ this.identifier ~ " reads it as empty", info=true) }}
+    {#- contract.layout.sql_null_row(): tests/unit/test_dbt_guards.py keeps this row equal to it -#}
     (select null::varchar as _raw_value, null::varchar as _kafka_topic, null::integer as _kafka_partition,
             null::bigint as _kafka_offset, null::timestamptz as _kafka_timestamp,
             null::timestamptz as _ingested_at, null::varchar as correlation_id, null::date as _ingestion_date

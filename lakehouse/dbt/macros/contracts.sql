@@ -1,4 +1,4 @@
-{#- Enumerations of the Kafka JSON schemas (lakehouse/schemas/*.json). tests/unit/test_dbt_contracts.py
+{#- Enumerations of the Kafka JSON schemas (contract/schemas/*.json). tests/unit/test_dbt_contracts.py
     fails when these or the accepted_values tests drift from the schemas (an upstream bug). -#}
 {% macro trip_states() -%}
   {{ return(['requested', 'offer_sent', 'offer_expired', 'offer_rejected', 'matched', 'driver_en_route',

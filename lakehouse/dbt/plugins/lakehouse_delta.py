@@ -6,7 +6,8 @@ the built relation to :meth:`Plugin.store`, which writes it with ``deltalake``.
 
 Plugin config (profiles.yml): ``s3_endpoint`` (``http://host:port``), ``s3_access_key``,
 ``s3_secret_key``, ``s3_region``. The same values feed the DuckDB secret (reads) and the
-delta-rs storage options (writes), so reads and writes can never point at different servers.
+delta-rs storage options (writes), both built by :mod:`contract.storage`, so reads and
+writes can never point at different servers (nor differ from the toolkit's own access).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import json
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import TargetConfig
 from dbt.adapters.events.logging import AdapterLogger
 from deltalake import DeltaTable, write_deltalake
+
+from contract.platform import PlatformContract
+from contract.storage import delta_storage_options, duckdb_s3_secret
 
 EXTENSIONS = ("httpfs", "delta")
 logger = AdapterLogger("lakehouse_delta")
@@ -46,33 +49,23 @@ def _sql_str(value: str) -> str:
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        endpoint = plugin_config.get("s3_endpoint") or ""
-        if not endpoint:
-            raise RuntimeError("lakehouse_delta plugin: s3_endpoint is empty (set LH_S3_ENDPOINT)")
-        self.endpoint = endpoint
-        self.access_key = plugin_config.get("s3_access_key") or ""
-        self.secret_key = plugin_config.get("s3_secret_key") or ""
-        self.region = plugin_config.get("s3_region") or "us-east-1"
-        self.storage_options = {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ALLOW_HTTP": "true" if endpoint.startswith("http://") else "false",
-            "AWS_REGION": self.region,
-            "AWS_ACCESS_KEY_ID": self.access_key,
-            "AWS_SECRET_ACCESS_KEY": self.secret_key,
-        }
+        for key, env in (("s3_endpoint", "LH_S3_ENDPOINT"), ("s3_region", "LH_S3_REGION")):
+            if not plugin_config.get(key):
+                raise RuntimeError(f"lakehouse_delta plugin: {key} is empty (set {env})")
+        self.s3 = PlatformContract(
+            s3_endpoint=plugin_config["s3_endpoint"],
+            s3_region=plugin_config["s3_region"],
+            s3_access_key=plugin_config.get("s3_access_key") or "",
+            s3_secret_key=plugin_config.get("s3_secret_key") or "",
+        )
+        self.storage_options = delta_storage_options(self.s3)
         self._conn: duckdb.DuckDBPyConnection | None = None
 
     # --- connection setup ------------------------------------------------------------
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         for name in EXTENSIONS:
             conn.execute(f"LOAD {_sql_str(str(extension_path(name)))}")
-        url = urlparse(self.endpoint)
-        conn.execute(
-            "CREATE OR REPLACE SECRET lakehouse_s3 (TYPE s3, "
-            f"KEY_ID {_sql_str(self.access_key)}, SECRET {_sql_str(self.secret_key)}, "
-            f"REGION {_sql_str(self.region)}, ENDPOINT {_sql_str(url.netloc)}, "
-            f"URL_STYLE 'path', USE_SSL {'true' if url.scheme == 'https' else 'false'})"
-        )
+        conn.execute(duckdb_s3_secret(self.s3))
         conn.execute("SET TimeZone = 'UTC'")
         self._conn = conn
 
