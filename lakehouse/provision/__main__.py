@@ -14,11 +14,13 @@ from lakehouse.settings import Settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lakehouse.provision", description=__doc__)
-    parser.add_argument("--profile", action="append", default=None, help="a profile (repeatable; default: core)")
+    parser.add_argument("--profile", action="append", default=None,
+                        help="a profile (repeatable; default: every profile that has services)")
     args = parser.parse_args(argv)
     settings = Settings.load()
+    catalogue = all_services(settings)
     try:
-        wanted = profiles_of(services_for(all_services(settings), args.profile or ["core"]))
+        wanted = profiles_of(services_for(catalogue, args.profile or profiles_of(catalogue.values())))
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
