@@ -10,28 +10,25 @@
 * Memory of the profile's services: PSS summed over each process tree (shared pages counted
   once per process share, unlike RSS), plus RSS for comparison. Goal: <= 1.5 GB PSS.
 
+The platform is the contract in ``LH_CONTRACT_FILE``; service pids come from its lifecycle CLI
+(``status --json``) and memory is read from ``/proc``, so the platform must run on this machine.
 Prints the figures and writes ``results/benchmarks/airflow.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-import psutil
-
 from AirflowLibrary.client import AirflowClient
-from lakehouse.catalogue import all_services
-from lakehouse.catalogue.quality_orchestration import PROFILE
-from lakehouse.runner import backend_for
-from lakehouse.settings import AIRFLOW_USER, Settings
+from benchmarks._lifecycle import LifecycleCli, load_contract, write_results
+from benchmarks._proc import tree_memory
+from contract.platform import PlatformContract
 
-ROOT = Path(__file__).resolve().parents[1]
+PROFILE = "quality-orchestration"
 LATENCY_GOAL_S = 2.0
 PSS_GOAL_MB = 1536
 
@@ -51,29 +48,12 @@ def trigger_to_success(client: AirflowClient, dag_id: str, conf: dict[str, Any],
     return {"run_id": run_id, "state": state, "seconds": round(seconds, 3)}
 
 
-def tree_memory(pid: int) -> dict[str, int]:
-    pss = rss = procs = 0
-    try:
-        root = psutil.Process(pid)
-        members = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return {"pss": 0, "rss": 0, "procs": 0}
-    for proc in members:
-        try:
-            info = proc.memory_full_info()
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        pss += getattr(info, "pss", info.rss)
-        rss += info.rss
-        procs += 1
-    return {"pss": pss, "rss": rss, "procs": procs}
-
-
-def profile_memory(settings: Settings) -> dict[str, Any]:
-    backend = backend_for("embedded")
-    names = [s.name for s in all_services(settings).values() if s.profile == PROFILE and not s.oneshot]
+def profile_memory(contract: PlatformContract, cli: LifecycleCli) -> dict[str, Any]:
+    names = [s.name for s in contract.service_catalogue().values() if s.profile == PROFILE and not s.oneshot]
+    if not names:
+        raise SystemExit(f"Target '{contract.name}' declares no services in profile {PROFILE}")
     services: dict[str, Any] = {}
-    for st in backend.status(names):
+    for st in cli.status(*names):
         if st.pid:
             mem = tree_memory(st.pid)
             services[st.name] = {
@@ -95,11 +75,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dbt", action="store_true", help="also time dbt_silver and dbt_gold")
     args = parser.parse_args()
-    settings = Settings.load()
-    client = AirflowClient(settings.airflow_url, AIRFLOW_USER, settings.airflow_password)
+    contract = load_contract()
+    client = AirflowClient.for_target(contract)
     results: dict[str, Any] = {"airflow_version": client.version, "api": client.api}
 
-    memory_idle = profile_memory(settings)  # before any run, so it is the idle figure
+    memory_idle = profile_memory(contract, LifecycleCli.of(contract))  # before any run, so it is the idle figure
     warm = trigger_to_success(client, "lh_smoke", {}, 60)
     runs = [trigger_to_success(client, "lh_smoke", {}, 60) for _ in range(args.runs)]
     ok = [r["seconds"] for r in runs if r["state"] == "success"]
@@ -129,10 +109,7 @@ def main() -> None:
               f"procs {mem.get('procs', '-'):>3}  budget {mem.get('budget_mb', '-')} MB")  # fmt: skip
     print(f"quality-orchestration idle PSS {memory_idle['total_pss_mb']} MB (RSS {memory_idle['total_rss_mb']} MB); "
           f"goal <= {PSS_GOAL_MB} MB: {'OK' if memory_idle['within_goal'] else 'MISSED'}")  # fmt: skip
-    out = ROOT / "results" / "benchmarks" / "airflow.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {out}")
+    print(f"wrote {write_results('airflow', results)}")
 
 
 if __name__ == "__main__":

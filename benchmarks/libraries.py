@@ -6,7 +6,8 @@
 * LakehouseLibrary ``Wait For Rows`` reaction: time from a Delta commit completing to the
   waiting keyword returning (p50/p95/max over N commits).
 
-Needs the core profile up (``./lh up``). Uses its own topic and a ``gold._bench_*`` table, both deleted afterwards.
+Needs the core profile up (``./lh up``) and the platform's contract in ``LH_CONTRACT_FILE``.
+Uses its own topic and a ``gold._bench_*`` table (in the target's Gold bucket), both deleted afterwards.
 Prints the figures and writes results/benchmarks/libraries.json.
 """
 
@@ -20,14 +21,20 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "libraries")]
+import pyarrow as pa
+from deltalake import write_deltalake
 
+from benchmarks._lifecycle import load_contract, write_results
+from contract.platform import PlatformContract
+from contract.storage import delta_storage_options
+from KafkaLibrary import KafkaLibrary
+from LakehouseLibrary import LakehouseLibrary
+
+# Not a contract topic, so it is used as named (no topic prefix).
 BENCH_TOPIC = "_bench-publish"
-# A table name no dbt model uses, in a bucket the engine knows.
-SCRATCH_BUCKET = "gold"
+# A table name no dbt model uses, in a layer the engine knows.
+SCRATCH_LAYER = "gold"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -35,16 +42,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def kafka_throughput(events: int) -> dict:
-    from KafkaLibrary import KafkaLibrary
-
-    kafka = KafkaLibrary()
-    if BENCH_TOPIC not in kafka.list_topics():
-        kafka.create_topic(BENCH_TOPIC, partitions=4)
+def kafka_throughput(target: PlatformContract, events: int) -> dict:
+    kafka = KafkaLibrary(target=target)
+    kafka.create_topic(BENCH_TOPIC, partitions=4, exist_ok=True)
     cid = f"bench-{uuid.uuid4().hex[:8]}"
     pad = "x" * 900
-    batch = [{"event_id": str(uuid.uuid4()), "correlation_id": cid, "seq": i, "driver_id": f"d{i % 50}",
-              "payload": pad} for i in range(events)]
+    batch = [
+        {"event_id": str(uuid.uuid4()), "correlation_id": cid, "seq": i, "driver_id": f"d{i % 50}", "payload": pad}
+        for i in range(events)
+    ]
     size = len(json.dumps(batch[0]).encode())
     rates = []
     for _ in range(3):
@@ -53,24 +59,22 @@ def kafka_throughput(events: int) -> dict:
         rates.append(events / (time.perf_counter() - start))
     kafka.delete_topic(BENCH_TOPIC)
     kafka.close()
-    return {"events_per_batch": events, "event_bytes": size, "events_per_s": [round(r) for r in rates],
-            "median_events_per_s": round(statistics.median(rates)), "goal_events_per_s": 20000}
+    return {
+        "events_per_batch": events,
+        "event_bytes": size,
+        "events_per_s": [round(r) for r in rates],
+        "median_events_per_s": round(statistics.median(rates)),
+        "goal_events_per_s": 20000,
+    }
 
 
-def wait_reaction(samples: int) -> dict:
-    import pyarrow as pa
-    from deltalake import write_deltalake
-
-    from LakehouseLibrary import LakehouseLibrary
-    from lhkit.target import current
-
-    target = current()
+def wait_reaction(target: PlatformContract, samples: int) -> dict:
     name = f"_bench_wait_reaction_{uuid.uuid4().hex[:8]}"
-    uri, table = f"s3://{SCRATCH_BUCKET}/{name}", f"{SCRATCH_BUCKET}.{name}"
-    opts = target.s3_storage_options()
+    uri, table = target.table_uri(name, SCRATCH_LAYER), f"{SCRATCH_LAYER}.{name}"
+    opts = delta_storage_options(target)
     schema = pa.schema([("correlation_id", pa.string()), ("n", pa.int64())])
     write_deltalake(uri, pa.table({"correlation_id": ["seed"], "n": [0]}, schema=schema), storage_options=opts)
-    lake = LakehouseLibrary()
+    lake = LakehouseLibrary(target=target)
     reactions = []
     for i in range(samples):
         cid = f"react-{i}-{uuid.uuid4().hex[:6]}"
@@ -83,15 +87,22 @@ def wait_reaction(samples: int) -> dict:
         waiter = threading.Thread(target=wait)
         waiter.start()
         time.sleep(random.uniform(0.3, 0.8))
-        write_deltalake(uri, pa.table({"correlation_id": [cid], "n": [i]}, schema=schema), mode="append",
-                        storage_options=opts)
+        write_deltalake(
+            uri, pa.table({"correlation_id": [cid], "n": [i]}, schema=schema), mode="append", storage_options=opts
+        )
         committed = time.perf_counter()
         waiter.join(60)
         reactions.append(done["t"] - committed)
-    deleted = lake.delete_objects_with_prefix(SCRATCH_BUCKET, name + "/")
-    return {"samples": samples, "p50_s": round(percentile(reactions, 0.5), 3),
-            "p95_s": round(percentile(reactions, 0.95), 3), "max_s": round(max(reactions), 3),
-            "goal_s": 0.5, "scratch_objects_deleted": deleted}
+    deleted = lake.delete_objects_with_prefix(target.bucket(SCRATCH_LAYER), name + "/")
+    lake.close()
+    return {
+        "samples": samples,
+        "p50_s": round(percentile(reactions, 0.5), 3),
+        "p95_s": round(percentile(reactions, 0.95), 3),
+        "max_s": round(max(reactions), 3),
+        "goal_s": 0.5,
+        "scratch_objects_deleted": deleted,
+    }
 
 
 def main() -> int:
@@ -99,10 +110,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--reactions", type=int, default=20)
     args = parser.parse_args()
-    figures = {"kafka_publish": kafka_throughput(args.events), "wait_for_rows_reaction": wait_reaction(args.reactions)}
-    out = ROOT / "results" / "benchmarks"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "libraries.json").write_text(json.dumps(figures, indent=2))
+    target = load_contract()
+    figures = {
+        "kafka_publish": kafka_throughput(target, args.events),
+        "wait_for_rows_reaction": wait_reaction(target, args.reactions),
+    }
+    write_results("libraries", figures)
     print(json.dumps(figures, indent=2))
     return 0
 

@@ -2,8 +2,10 @@
 
     python -m benchmarks.streaming [--rate 20] [--seconds 30] [--burst 5000] [--no-restart]
 
-Runs against the platform of this checkout (core + data-platform must be up; a
-second Spark driver on a 2-core box would distort every figure). Not a timed test.
+Runs against the platform in ``LH_CONTRACT_FILE`` (core + data-platform must be up; a
+second Spark driver on a 2-core box would distort every figure). Not a timed test. The
+service is restarted and its pid found through the platform's lifecycle CLI; RSS is read from
+``/proc``, so the platform must run on this machine.
 
 * latency: events are published at ``--rate``/s for ``--seconds``; Bronze is polled
   every 0.25 s and each event's latency is (first poll that sees it) − (broker ack
@@ -29,42 +31,45 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "libraries")]
+import requests
+from confluent_kafka import Producer
 
-import requests  # noqa: E402
-from confluent_kafka import Producer  # noqa: E402
-
-import lhkit  # noqa: E402
-from EventLibrary.factories import EventFactory  # noqa: E402
-from lakehouse.runner.embedded import EmbeddedBackend  # noqa: E402
-from lakehouse.settings import Settings  # noqa: E402
-from LakehouseLibrary.engine import DeltaQueryEngine  # noqa: E402
+from benchmarks._lifecycle import LifecycleCli, load_contract, write_results
+from benchmarks._proc import tree_memory
+from contract.platform import PlatformContract
+from EventLibrary.factories import EventFactory
+from LakehouseLibrary.engine import DeltaQueryEngine
 
 SERVICE = "bronze-streaming"
+TOPIC = "gps-pings"
 POLL = 0.25
 
 
 class RssSampler(threading.Thread):
-    def __init__(self, backend: EmbeddedBackend) -> None:
+    """Samples the service's process-tree RSS every second from /proc; asks the CLI for the pid
+    only when the known one is gone (a restart), so sampling itself costs next to nothing."""
+
+    def __init__(self, cli: LifecycleCli) -> None:
         super().__init__(daemon=True)
-        self.backend = backend
+        self.cli = cli
+        self.pid: int | None = None
         self.peak_mb = 0.0
         self.samples: list[float] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            try:
-                mb = self.backend.memory(SERVICE).rss_mb
-            except Exception:
-                mb = 0.0
+            mb = tree_memory(self.pid)["rss"] / 2**20 if self.pid else 0.0
             if mb:
                 self.samples.append(mb)
                 self.peak_mb = max(self.peak_mb, mb)
+            else:
+                try:
+                    self.pid = self.cli.service_status(SERVICE).pid
+                except Exception:
+                    self.pid = None
             self.stop.wait(1.0)
 
 
@@ -81,21 +86,33 @@ def seen_ids(engine: DeltaQueryEngine, cid: str) -> set[str]:
     return {r["id"] for r in rows}
 
 
-def publish(producer: Producer, events: list[dict[str, Any]], acked: dict[str, float]) -> None:
-    def report(err: Any, msg: Any) -> None:
-        if err is None:
-            acked[json.loads(msg.value())["event_id"]] = time.time()
+class Publisher:
+    """Publishes pings to the target's physical ``gps-pings`` topic, recording broker ack times."""
 
-    for event in events:
-        producer.produce("gps-pings", json.dumps(event).encode(), key=event["entity_id"].encode(), on_delivery=report)
-        producer.poll(0)
+    def __init__(self, target: PlatformContract) -> None:
+        self.topic = target.topic_name(TOPIC)
+        self.producer = Producer({"bootstrap.servers": target.kafka_bootstrap, "linger.ms": 5,
+                                  "enable.idempotence": True})  # fmt: skip
+
+    def publish(self, events: list[dict[str, Any]], acked: dict[str, float]) -> None:
+        def report(err: Any, msg: Any) -> None:
+            if err is None:
+                acked[json.loads(msg.value())["event_id"]] = time.time()
+
+        for event in events:
+            self.producer.produce(self.topic, json.dumps(event).encode(), key=event["entity_id"].encode(),
+                                  on_delivery=report)  # fmt: skip
+            self.producer.poll(0)
+
+    def flush(self, timeout: float) -> None:
+        self.producer.flush(timeout)
 
 
-def measure_latency(engine: DeltaQueryEngine, producer: Producer, rate: float, seconds: float) -> dict[str, Any]:
+def measure_latency(engine: DeltaQueryEngine, producer: Publisher, rate: float, seconds: float) -> dict[str, Any]:
     cid = f"bench-lat-{uuid.uuid4().hex[:10]}"
     factory = EventFactory(cid)
     total = int(rate * seconds)
-    events = [factory.event_for("gps-pings") for _ in range(total)]
+    events = [factory.event_for(TOPIC) for _ in range(total)]
     acked: dict[str, float] = {}
     seen: dict[str, float] = {}
     stop = threading.Event()
@@ -111,7 +128,7 @@ def measure_latency(engine: DeltaQueryEngine, producer: Producer, rate: float, s
     thread.start()
     start = time.time()
     for i, event in enumerate(events):
-        publish(producer, [event], acked)
+        producer.publish([event], acked)
         time.sleep(max(0.0, start + (i + 1) / rate - time.time()))
     producer.flush(15)
     deadline = time.time() + 120
@@ -132,14 +149,14 @@ def measure_latency(engine: DeltaQueryEngine, producer: Producer, rate: float, s
     }
 
 
-def measure_rate(engine: DeltaQueryEngine, producer: Producer, burst: int) -> dict[str, Any]:
+def measure_rate(engine: DeltaQueryEngine, producer: Publisher, burst: int) -> dict[str, Any]:
     cid = f"bench-rate-{uuid.uuid4().hex[:10]}"
     factory = EventFactory(cid)
     drivers = max(1, burst // 100)
     events = factory.gps_pings(drivers=drivers, pings=burst // drivers, interval_seconds=1.0)
     acked: dict[str, float] = {}
     start = time.time()
-    publish(producer, events, acked)
+    producer.publish(events, acked)
     producer.flush(30)
     published = time.time()
     n = 0
@@ -159,21 +176,21 @@ def measure_rate(engine: DeltaQueryEngine, producer: Producer, burst: int) -> di
     }
 
 
-def measure_start(engine: DeltaQueryEngine, producer: Producer, backend: EmbeddedBackend,
-                  settings: Settings) -> dict[str, Any]:
+def measure_start(engine: DeltaQueryEngine, producer: Publisher, cli: LifecycleCli,
+                  metrics_url: str) -> dict[str, Any]:  # fmt: skip
     cid = f"bench-start-{uuid.uuid4().hex[:10]}"
     t0 = time.time()
-    backend.restart_service(SERVICE, 300)
+    cli.restart(SERVICE, 300)  # includes the CLI's own start-up (~1 s of Python imports)
     healthy = time.time()
-    event = EventFactory(cid).event_for("gps-pings")
-    publish(producer, [event], {})
+    event = EventFactory(cid).event_for(TOPIC)
+    producer.publish([event], {})
     producer.flush(15)
     while not seen_ids(engine, cid) and time.time() < healthy + 300:
         time.sleep(POLL)
     visible = time.time()
     own: dict[str, Any] = {}
     while own.get("start_to_first_batch_s") is None and time.time() < visible + 30:
-        own = requests.get(settings.streaming_metrics_url + "/metrics.json", timeout=5).json()
+        own = requests.get(metrics_url + "/metrics.json", timeout=5).json()
         time.sleep(0.2)
     return {
         "restart_to_healthy_s": round(healthy - t0, 1),
@@ -189,18 +206,22 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=5000)
     parser.add_argument("--no-restart", action="store_true", help="skip the start-to-first-batch measurement")
     args = parser.parse_args()
-    settings = Settings.load()
-    backend = EmbeddedBackend(settings)
-    if not backend.service_status(SERVICE).running:
+    target = load_contract()
+    if not target.streaming_metrics_url:
+        print(f"Target '{target.name}' has no streaming_metrics_url", file=sys.stderr)
+        return 2
+    cli = LifecycleCli.of(target)
+    status = cli.service_status(SERVICE)
+    if not status.running:
         print(f"{SERVICE} is not running; start it with ./lh up --profile data-platform", file=sys.stderr)
         return 2
-    producer = Producer({"bootstrap.servers": settings.kafka_bootstrap, "linger.ms": 5, "enable.idempotence": True})
-    sampler = RssSampler(backend)
+    producer = Publisher(target)
+    sampler = RssSampler(cli)
     sampler.start()
     result: dict[str, Any] = {"service": SERVICE, "cpus": 2}
-    with DeltaQueryEngine(lhkit.current()) as engine:
+    with DeltaQueryEngine(target) as engine:
         if not args.no_restart:
-            result["start"] = measure_start(engine, producer, backend, settings)
+            result["start"] = measure_start(engine, producer, cli, target.streaming_metrics_url)
             print("start:", result["start"], flush=True)
         result["latency"] = measure_latency(engine, producer, args.rate, args.seconds)
         print("latency:", result["latency"], flush=True)
@@ -211,17 +232,14 @@ def main() -> int:
     result["rss"] = {
         "peak_mb": round(sampler.peak_mb),
         "median_mb": round(statistics.median(sampler.samples)) if sampler.samples else None,
-        "budget_mb": backend.service_status(SERVICE).memory_budget_mb,
+        "budget_mb": status.memory_budget_mb,
     }
-    metrics = requests.get(settings.streaming_metrics_url + "/metrics.json", timeout=5).json()
+    metrics = requests.get(target.streaming_metrics_url + "/metrics.json", timeout=5).json()
     result["job"] = {k: metrics[k] for k in ("batches", "last_batch_duration_s", "start_to_first_batch_s")}
     goals = {"p95_le_3s": (result["latency"]["p95_s"] or 1e9) <= 3.0, "rss_le_2gb": result["rss"]["peak_mb"] <= 2048}
     result["goals_met"] = goals
     print("rss:", result["rss"], "goals:", goals, flush=True)
-    out = ROOT / "results" / "benchmarks" / "streaming.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
+    print(f"wrote {write_results('streaming', result)}")
     return 0
 
 
