@@ -19,11 +19,12 @@ from urllib.parse import quote
 import requests
 
 from lhcommon import masking as secrets
+from lhkit.component import DEFAULT_TIMEOUT
 from lhkit.target import Target
 
 from .normalize import ApiVersion, detect_api, error_detail, token_needs_refresh
 
-DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_REQUEST_TIMEOUT = DEFAULT_TIMEOUT  # the library passes its own; this is for direct use
 CONNECT_TIMEOUT = 5.0
 
 

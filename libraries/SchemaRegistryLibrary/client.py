@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from lhcommon import masking as secrets
+from lhkit.component import DEFAULT_TIMEOUT
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
@@ -69,7 +70,7 @@ def schema_text(schema: Any) -> str:
 
 
 class RegistryClient:
-    def __init__(self, url: str, timeout: float = 10.0):
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT):
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._http = requests.Session()
