@@ -137,7 +137,8 @@ def test_every_malformation_lands_in_the_dlq_and_nothing_is_lost(
 
 
 def test_wait_for_bronze_rows_fails_with_what_it_saw(lib: StreamingLibrary) -> None:
-    with pytest.raises(WaitTimeout, match=r"Timed out after .* waiting for 1 row\(s\).*Last observed: 0 row\(s\)"):
+    expected = r"Timed out after .* waiting for exactly 1 row\(s\).*Last observed: 0 row\(s\)"
+    with pytest.raises(WaitTimeout, match=expected):
         lib.wait_for_bronze_rows("trips", cid("never"), count=1, timeout=timedelta(seconds=2))
 
 
