@@ -40,6 +40,7 @@ RULES: dict[str, Callable[[str], bool]] = {
     # The product never imports the system it tests.
     "libraries": lambda m: m == "lakehouse",
     "variables": lambda m: m == "lakehouse",
+    "benchmarks": lambda m: m == "lakehouse",
     # The system under test never imports the toolkit (nor Robot Framework through it).
     "lakehouse": lambda m: m in LIBRARIES or m in ("robot", "robotlibcore", "assertionengine"),
     # The contract is pure: the standard library, pyarrow for schemas, and itself.
