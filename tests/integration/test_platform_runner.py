@@ -20,6 +20,7 @@ import pytest
 
 from contract.lifecycle import MemoryUsage, ServiceStatus, UpReport
 from contract.platform import PlatformContract
+from lakehouse.catalogue import Probe
 from lakehouse.runner import cgroup
 from lakehouse.runner.cli import EXIT_LIFECYCLE
 from lakehouse.runner.isolated import isolated_platform
@@ -141,6 +142,17 @@ def test_status_reports_pid_rss_uptime(instance: tuple[Settings, UpReport]) -> N
 def test_health_answers_json(instance: tuple[Settings, UpReport]) -> None:
     assert cli_json("health", "kafka")["ok"] is True
     assert cli_json("health", "kafka-init") == {"ok": True, "detail": "EXITED (exit status 0)"}
+    assert cli_json("health", "s3") == {"ok": True, "detail": "authenticated; 3 bucket(s)"}
+
+
+def test_s3_probe_signs_with_the_instance_secret(instance: tuple[Settings, UpReport]) -> None:
+    from lakehouse.health import _s3
+
+    settings = instance[0]
+    assert _s3(Probe("s3"), settings)[0]
+    wrong = Settings(state_dir=settings.state_dir / "elsewhere", ports=settings.ports)
+    ok, detail = _s3(Probe("s3"), wrong)
+    assert not ok and "SignatureDoesNotMatch" in detail
 
 
 def test_kill_is_followed_by_supervised_restart_and_counted(instance: tuple[Settings, UpReport]) -> None:

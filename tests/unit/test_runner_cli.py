@@ -202,3 +202,34 @@ def test_up_of_a_profile_without_services_fails_clearly(tmp_path: Path) -> None:
     assert proc.returncode == EXIT_LIFECYCLE
     assert "profile 'monitoring' has no services in this platform yet" in proc.stderr
     assert not (tmp_path / "run" / "supervisord.conf").exists()
+
+
+def test_http_probe_with_expect_reads_the_json_component() -> None:
+    import http.server
+    import threading
+
+    from lakehouse.catalogue.base import Probe
+    from lakehouse.health import check
+    from lakehouse.settings import Settings
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"scheduler": {"status": "unhealthy"}, "dag_processor": {"status": "healthy"}})
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/health"
+    try:
+        settings = Settings.load()
+        assert check(Probe("http", url), settings)[0]
+        ok, detail = check(Probe("http", url, expect="scheduler.status=healthy"), settings)
+        assert not ok and "scheduler.status is 'unhealthy'" in detail
+        assert check(Probe("http", url, expect="dag_processor.status=healthy"), settings)[0]
+    finally:
+        server.shutdown()
