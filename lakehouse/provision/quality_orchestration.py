@@ -22,12 +22,14 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse.provision.core import base_python, uv_executable
 from lakehouse.settings import Settings
 
 HEARTBEAT_S = 10.0
@@ -119,7 +121,7 @@ def _ensure_airflow(settings: Settings, venv: AirflowVenv, log: Callable[[str], 
     if (target / "bin" / "airflow").exists() and stamp.exists() and stamp.read_text() == venv.spec():
         return
     uv = _uv(settings)
-    python = settings.python if settings.python.exists() else Path(shutil.which("python3") or "python3")
+    python = base_python()
     log(f"[quality-orchestration] creating {venv.name} venv in {target}: {' '.join(venv.packages)}")
     started = time.monotonic()
     if not (target / "bin" / "python").exists():
@@ -145,12 +147,9 @@ def _ensure_airflow(settings: Settings, venv: AirflowVenv, log: Callable[[str], 
 
 
 def _uv(settings: Settings) -> str:
-    candidate = settings.venv_dir / "bin" / "uv"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("uv")
+    found = uv_executable(settings)
     if not found:
-        raise RuntimeError(f"uv not found at {candidate} or on PATH: run ./lh once to bootstrap the toolkit venv")
+        raise RuntimeError(f"uv not found next to {sys.executable}, in {settings.venv_dir / 'bin'} or on PATH")
     return found
 
 
