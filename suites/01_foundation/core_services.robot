@@ -20,6 +20,8 @@ All Core Services Are Healthy
 Core Services Stay Within Their Memory Budgets
     [Documentation]    Each long-running core service uses less memory than its declared budget
     ...    (the budget is also enforced as a cgroup limit when the runner is root).
+    ...    Needs a managed backend: an external platform's processes are not observable.
+    [Tags]    backend:managed
     [Template]    Service Memory Should Be Below
     kafka    768
     schema-registry    512
@@ -28,6 +30,8 @@ Core Services Stay Within Their Memory Budgets
 Core Services Are Not Crash Looping
     [Documentation]    A crash-looping service can pass a one-off health check. The process
     ...    must be the one seen at suite setup, RUNNING, never OOM-killed, and up for a while.
+    ...    Needs a managed backend: an external platform's processes are not observable.
+    [Tags]    backend:managed
     [Template]    Service Should Be Stable
     kafka
     schema-registry

@@ -1,6 +1,6 @@
 *** Settings ***
 Documentation    The schema registry answers the Confluent REST API, every domain subject is registered
-...              with the contract from lakehouse/schemas, and the global compatibility is BACKWARD.
+...              with the contract from contract/schemas, and the global compatibility is BACKWARD.
 
 Library          SchemaRegistryLibrary
 Resource         ../../resources/platform.resource
@@ -18,7 +18,7 @@ Global Compatibility Is Backward
     Get Compatibility    assertion_operator===    assertion_expected=BACKWARD
 
 Domain Subjects Are Registered With Their Contracts
-    [Documentation]    schema-init registers each topic's JSON Schema as <topic>-value.
+    [Documentation]    Each topic's JSON Schema is registered as <topic>-value (with the target's topic prefix).
     [Template]    Subject Should Carry Its Contract
     trips
     gps-pings
@@ -32,7 +32,8 @@ Domain Subjects Are Registered With Their Contracts
 
 *** Keywords ***
 Subject Should Carry Its Contract
-    [Documentation]    <topic>-value exists and its latest schema equals the topic's contract file.
+    [Documentation]    The topic's subject exists and its latest schema equals the topic's contract file.
     [Arguments]    ${topic}
-    Subject Should Exist    ${topic}-value
+    ${subject}=    Get Topic Subject    ${topic}
+    Subject Should Exist    ${subject}
     Registered Schema Should Match Contract    ${topic}
