@@ -218,7 +218,7 @@ def test(c: Context, keep: bool = False) -> None:
     the embedded platform, and the foundation and Bronze suites against a second instance as an external target."""
     started = time.monotonic()
     lint(c)
-    c.run(f"{sys.executable} -m pytest -q tests/unit")
+    c.run(f"{sys.executable} -m pytest -q -p no:cacheprovider tests/unit")
     c.run("robot --dryrun --output NONE --report NONE --log NONE suites")
     docs(c)
     contract = _describe()
@@ -230,7 +230,7 @@ def test(c: Context, keep: bool = False) -> None:
     try:
         env = _robot_env(_describe_to_file())
         if not _pytest(c, "tests/platform", python=_platform_python()):
-            failures.append("pytest tests/platform")
+            failures.append("pytest tests/platform (in the platform environment)")
         if not _pytest(c, "tests/integration", env=env):
             failures.append("pytest tests/integration")
         if _run_suites(c, ["suites"], RESULTS, 2, [], env) != 0:

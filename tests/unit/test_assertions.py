@@ -1,4 +1,4 @@
-"""lhkit.assertions.verify_list: list getters' contains / not contains with one item or several."""
+"""lhkit.assertions: verify_list (list getters' contains / not contains) and get_and_verify (retry_timeout)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ def test_not_contains_and_custom_message() -> None:
 
 def test_other_operators_use_assertion_engine() -> None:
     assert verify_list(["a", "b"], AssertionOperator["=="], ["a", "b"], "Items", None) == ["a", "b"]
+
+
+def test_get_and_verify_retries_until_the_assertion_holds() -> None:
+    from lhkit.assertions import get_and_verify
+
+    values = iter([1, 2, 3, 4])
+    assert get_and_verify(lambda: next(values), AssertionOperator["=="], 3, "Counter", retry_timeout=2) == 3
+    with pytest.raises(AssertionError, match=r"Counter .*retried for"):
+        get_and_verify(lambda: 1, AssertionOperator["=="], 2, "Counter", retry_timeout=0.3)
+    with pytest.raises(AssertionError, match="^custom$"):
+        get_and_verify(lambda: 1, AssertionOperator["=="], 2, "Counter", "custom")

@@ -1,16 +1,22 @@
-"""Pure unit tests of DbtLibrary's runner: arguments, results parsing, the inter-process lock."""
+"""DbtLibrary without a platform: arguments, results parsing, the lock, and the subprocess against a fake dbt."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import sys
+import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from DbtLibrary.runner import DbtLockTimeout, build_args, exclusive_lock, parse_run_results
+from DbtLibrary import DbtLibrary
+from DbtLibrary.runner import DbtLockTimeout, build_args, parse_run_results
+from lhcommon.locks import exclusive_lock
 
 
 def test_build_args_selectors_vars_and_paths(tmp_path: Path) -> None:
@@ -28,8 +34,9 @@ def test_build_args_selectors_vars_and_paths(tmp_path: Path) -> None:
 
 def test_build_args_rejects_unknown_command_and_ignores_blank_selectors() -> None:
     with pytest.raises(ValueError, match="Unknown dbt command"):
-        build_args("deploy")
-    args = build_args("test", select=["", "  "], full_refresh=True)
+        build_args("deploy", project_dir=Path("p"))
+    args = build_args("test", select=["", "  "], full_refresh=True, project_dir=Path("p"), profiles_dir=Path("q"))
+    assert args[:5] == ["test", "--project-dir", "p", "--profiles-dir", "q"]
     assert "--select" not in args and "--full-refresh" not in args  # test has no full refresh
 
 
@@ -71,3 +78,88 @@ def test_lock_excludes_other_processes_and_names_holder(tmp_path: Path) -> None:
         assert time.monotonic() - start < 5
     finally:
         proc.join(10)
+
+
+# A stand-in for the platform's dbt: records its argv, environment and cwd, writes run_results.json
+# into --target-path, and fails when a node named "broken" is selected.
+FAKE_DBT = textwrap.dedent("""
+    import json, os, sys
+    from pathlib import Path
+    args = sys.argv[1:]
+    target = Path(args[args.index("--target-path") + 1])
+    target.mkdir(parents=True, exist_ok=True)
+    (Path(os.environ["FAKE_DBT_RECORD"])).write_text(json.dumps({"args": args, "cwd": os.getcwd(), "env": {
+        k: v for k, v in os.environ.items() if k.startswith(("LH_", "DBT_", "PYTHONPATH"))}}))
+    broken = "broken" in args
+    results = [{"unique_id": "test.lakehouse.not_null_x.1", "status": "fail" if broken else "pass",
+                "execution_time": 0.1, "message": "Got 1 result" if broken else None, "failures": int(broken),
+                "compiled_code": "select * from x where id is null"}]
+    (target / "run_results.json").write_text(json.dumps({"results": results}))
+    print("Done. PASS=%d ERROR=0" % (not broken))
+    sys.exit(1 if broken else 0)
+""")
+
+
+@pytest.fixture
+def fake_dbt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    script = tmp_path / "fake_dbt.py"
+    script.write_text(FAKE_DBT)
+    record = tmp_path / "record.json"
+    monkeypatch.setenv("FAKE_DBT_RECORD", str(record))
+    monkeypatch.setenv("PYTHONPATH", "/toolkit/only")
+    project = tmp_path / "project"
+    project.mkdir()
+    target = {
+        "name": "t", "test_environment": True, "s3_endpoint": "http://s3:9000", "s3_region": "eu-x-1",
+        "s3_access_key": "ak", "s3_secret_key": "sk-123456", "buckets": {"bronze": "r", "silver": "c", "gold": "m"},
+        "dbt_command": [sys.executable, str(script)], "dbt_project_dir": str(project),
+        "dbt_lock_file": str(tmp_path / "dbt.lock"),
+    }
+    return {"target": target, "record": record, "project": project, "lock": tmp_path / "dbt.lock"}
+
+
+def test_runs_the_targets_dbt_as_a_subprocess_with_its_settings(fake_dbt: dict[str, Any]) -> None:
+    lib = DbtLibrary(target=fake_dbt["target"], vars={"x": 1})
+    result = lib.run_keyword("dbt_test_should_pass", ["tag:gold"], {})
+    assert result["success"] and result["counts"] == {"pass": 1}
+    seen = json.loads(fake_dbt["record"].read_text())
+    assert seen["cwd"] == str(fake_dbt["project"])
+    assert seen["args"][:5] == ["test", "--project-dir", str(fake_dbt["project"]),
+                                "--profiles-dir", str(fake_dbt["project"])]
+    assert yaml.safe_load(seen["args"][seen["args"].index("--vars") + 1]) == {"x": 1}
+    env = seen["env"]
+    assert env["LH_S3_ENDPOINT"] == "http://s3:9000" and env["LH_S3_REGION"] == "eu-x-1"
+    assert env["LH_S3_SECRET_KEY"] == "sk-123456"
+    assert (env["LH_BRONZE_ROOT"], env["LH_SILVER_ROOT"], env["LH_GOLD_ROOT"]) == ("s3://r", "s3://c", "s3://m")
+    assert "PYTHONPATH" not in env  # the platform's dbt does not see the toolkit's Python path
+    target_path = Path(seen["args"][seen["args"].index("--target-path") + 1])
+    assert target_path.parent == lib.ctx.resource("workdir", lambda: None)  # this instance's own directory
+    lib.close()
+    assert not target_path.parent.exists()
+
+
+def test_failing_dbt_reports_failing_tests_and_honours_expect_success(fake_dbt: dict[str, Any]) -> None:
+    lib = DbtLibrary(target=fake_dbt["target"])
+    with pytest.raises(AssertionError, match=r"not_null_x: fail \(1 failing rows\)"):
+        lib.run_keyword("dbt_test_should_pass", ["broken"], {})
+    result = lib.run_keyword("test_dbt", ["broken"], {"expect_success": False})
+    assert not result["success"] and result["counts"] == {"fail": 1}
+    lib.close()
+
+
+def test_dbt_waits_for_the_platforms_lock(fake_dbt: dict[str, Any]) -> None:
+    lib = DbtLibrary(target=fake_dbt["target"], lock_timeout="0.5 s")
+    with exclusive_lock(fake_dbt["lock"], 1, "a scheduled dbt_silver run"), pytest.raises(
+        DbtLockTimeout, match="held by pid .*dbt_silver"
+    ):
+        lib.run_keyword("run_dbt", ["stg_trips"], {})
+    lib.close()
+
+
+def test_missing_dbt_installation_fails_clearly(fake_dbt: dict[str, Any]) -> None:
+    target = {**fake_dbt["target"], "dbt_command": []}
+    with pytest.raises(ValueError, match="has no dbt_command"):
+        DbtLibrary(target=target).run_keyword("run_dbt", [], {})
+    lib = DbtLibrary(target=fake_dbt["target"], dbt_command=os.devnull + "-no-such-dbt")
+    with pytest.raises(FileNotFoundError, match="dbt executable not found"):
+        lib.run_keyword("run_dbt", [], {})

@@ -1,4 +1,4 @@
-"""The shared polling helper: timing, failure message, error propagation."""
+"""The shared polling helper (lhcommon.polling, wrapped by lhkit.polling): timing, failure message, errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from lhkit.polling import WaitTimeout, to_seconds, wait_until
+from lhcommon.polling import WaitTimeout, to_seconds, wait_until
 
 
 def test_returns_within_one_interval_after_condition_holds() -> None:
@@ -58,9 +58,18 @@ def test_transient_errors_are_retried_and_reported() -> None:
 
 
 def test_default_interval_is_at_most_half_a_second() -> None:
-    from lhkit import polling
+    from lhcommon import polling
 
-    assert polling.DEFAULT_INTERVAL <= 0.5
+    assert polling.DEFAULT_INTERVAL <= polling.MAX_DEFAULT_INTERVAL <= 0.5
+
+
+def test_robot_wrapper_reports_one_summary_line() -> None:
+    from lhkit import polling as robot_polling
+
+    lines: list[str] = []
+    assert robot_polling.wait_until(lambda: 5, timeout=1, description="five", report=lines.append) == 5
+    assert len(lines) == 1 and "for five" in lines[0]
+    assert robot_polling.WaitTimeout is WaitTimeout
 
 
 @pytest.mark.parametrize(("value", "seconds"), [(None, 7.0), ("", 7.0), (3, 3.0), ("1 min 5 s", 65.0), ("250ms", 0.25)])

@@ -1,26 +1,38 @@
-"""Target parsing, destructive guard, secret masking, profile tags."""
+"""The target as a platform contract, the destructive guard, secret masking, profile tags."""
 
 from __future__ import annotations
 
 import pytest
 
-from lhcommon import masking as secrets
+from contract.platform import PlatformContract
+from lhcommon import masking
+from lhkit import target as lh_target
 from lhkit.target import NotATestEnvironment, Target, require_test_environment
 from PlatformLibrary.profiles import profiles_from_tags
 
 
+def test_target_is_the_platform_contract() -> None:
+    assert Target is PlatformContract
+
+
 def test_secrets_are_masked_everywhere() -> None:
-    target = Target.from_mapping({"s3_secret_key": "s3cr3t-value-123", "airflow_password": "pw-abcdef"})
-    assert secrets.mask("key=s3cr3t-value-123 and pw-abcdef") == "key=*** and ***"
-    assert target.as_public_dict()["s3_secret_key"] == "***"
+    target = lh_target.from_value({"s3_secret_key": "s3cr3t-value-123", "airflow_password": "pw-abcdef"})
+    assert masking.mask("key=s3cr3t-value-123 and pw-abcdef") == "key=*** and ***"
+    assert target.public_dict()["s3_secret_key"] == "***"
 
 
 def test_robot_secret_values_are_revealed_for_clients() -> None:
     from robot.api.types import Secret
 
-    target = Target.from_mapping({"s3_secret_key": Secret("from-robot-secret")})
+    target = lh_target.from_value({"s3_secret_key": Secret("from-robot-secret")})
     assert target.s3_secret_key == "from-robot-secret"
-    assert "from-robot-secret" not in secrets.mask("x from-robot-secret")
+    assert "from-robot-secret" not in masking.mask("x from-robot-secret")
+
+
+def test_variables_wrap_secrets() -> None:
+    values = lh_target.as_variables(PlatformContract(s3_secret_key="abc-secret"))
+    assert type(values["s3_secret_key"]).__name__ == "Secret"
+    assert lh_target.from_value(values).s3_secret_key == "abc-secret"
 
 
 def test_destructive_guard() -> None:
@@ -32,7 +44,7 @@ def test_destructive_guard() -> None:
 
 
 def test_unknown_target_setting_is_rejected() -> None:
-    with pytest.raises(ValueError, match="Unknown target settings: kafka"):
+    with pytest.raises(ValueError, match="Unknown platform contract field"):
         Target.from_mapping({"kafka": "x"})
 
 
