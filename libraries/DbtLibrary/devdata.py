@@ -1,13 +1,14 @@
 """Bronze-shaped Delta tables for developing and benchmarking the dbt project without Spark.
 
-The tables have exactly the columns the Spark streaming job writes to ``s3://bronze/<table>``
-(``_raw_value`` … ``_ingestion_date``), but they go to a scratch root (for example
-``s3://dbtdev/<run>/bronze``), never to the Spark-owned ``s3://bronze``.
+The tables have exactly the Bronze column layout of the contract (``contract.layout``), but
+they go to a scratch root (for example ``s3://dbtdev/<run>/bronze``), never to the Bronze
+bucket the streaming job owns.
 
 :func:`generate_events` builds a consistent rideshare world (profiles, completed and
 cancelled trips with payments, ratings, GPS pings and status changes) whose event JSON
-follows ``lakehouse/schemas/*.json``; :func:`expected_gold` computes the Gold figures the
-dbt project must produce from it, independently of the SQL.
+follows the contract's schemas (``contract/schemas``) and whose zones are the contract's
+(``contract.zones``, the dbt seed); :func:`expected_gold` computes the Gold figures the dbt
+project must produce from it, independently of the SQL.
 """
 
 from __future__ import annotations
@@ -24,34 +25,27 @@ from typing import Any
 
 import pyarrow as pa
 
-SPARK_OWNED_ROOTS = ("s3://bronze", "s3a://bronze")
+from contract.layout import PARTITION_COLUMN, arrow_schema
+from contract.platform import PlatformContract
+from contract.storage import S3Access, delta_storage_options
+from contract.topics import TOPICS
+from contract.zones import zone_ids
 
-BRONZE_SCHEMA = pa.schema(
-    [
-        ("_raw_value", pa.string()),
-        ("_kafka_topic", pa.string()),
-        ("_kafka_partition", pa.int32()),
-        ("_kafka_offset", pa.int64()),
-        ("_kafka_timestamp", pa.timestamp("us", tz="UTC")),
-        ("_ingested_at", pa.timestamp("us", tz="UTC")),
-        ("correlation_id", pa.string()),
-        ("_ingestion_date", pa.date32()),
-    ]
-)
+BRONZE_SCHEMA = arrow_schema("bronze")
+# Bronze table -> logical topic (the ``_kafka_topic`` written; dbt reads the JSON, not this column).
+TABLE_TOPIC = {t.table: t.name for t in TOPICS}
+ZONES = zone_ids()
 
-TABLE_TOPIC = {
-    "trips": "trips",
-    "gps_pings": "gps-pings",
-    "driver_status": "driver-status",
-    "surge_updates": "surge-updates",
-    "ratings": "ratings",
-    "payments": "payments",
-    "driver_profiles": "driver-profiles",
-    "rider_profiles": "rider-profiles",
-}
 
-ZONES = ("pinheiros", "itaim_bibi", "moema", "se", "republica", "bela_vista", "consolacao", "vila_mariana",
-         "santo_amaro", "tatuape", "mooca", "santana", "lapa", "perdizes", "butanta", "jabaquara")
+def storage_options(target: S3Access) -> dict[str, str]:
+    """delta-rs options for the target's object store (the contract's one builder)."""
+    return delta_storage_options(target)
+
+
+def bronze_roots(target: PlatformContract | None = None) -> tuple[str, ...]:
+    """The Bronze roots the streaming job owns (``s3://`` and ``s3a://``), which devdata never writes."""
+    names = target or PlatformContract()
+    return (names.layer_root("bronze"), names.layer_root("bronze", "s3a"))
 
 
 def money(value: float | Decimal) -> Decimal:
@@ -234,26 +228,34 @@ def write_bronze(
     storage_options: Mapping[str, str],
     *,
     mode: str = "append",
+    protected: tuple[str, ...] | None = None,
 ) -> str:
-    """Write a Bronze-shaped batch under ``root`` (refuses the Spark-owned bronze bucket)."""
+    """Write a Bronze-shaped batch under ``root``. Refuses the Bronze roots the streaming job owns
+    (``protected``, default :func:`bronze_roots` of the default contract: pass the target's)."""
     from deltalake import write_deltalake
 
     clean = root.rstrip("/")
-    if clean in SPARK_OWNED_ROOTS or clean.startswith(tuple(r + "/" for r in SPARK_OWNED_ROOTS)):
-        raise PermissionError(f"{root} is written only by the Spark streaming job; use a scratch root")
+    owned = protected if protected is not None else bronze_roots()
+    if clean in owned or clean.startswith(tuple(r + "/" for r in owned)):
+        raise PermissionError(f"{root} is written only by the streaming job; use a scratch root")
     path = f"{clean}/{table}"
-    write_deltalake(path, batch, mode=mode, partition_by=["_ingestion_date"], storage_options=dict(storage_options))
+    write_deltalake(path, batch, mode=mode, partition_by=[PARTITION_COLUMN], storage_options=dict(storage_options))
     return path
 
 
 def write_world(
-    root: str, world: World, storage_options: Mapping[str, str], *, mode: str = "overwrite"
+    root: str,
+    world: World,
+    storage_options: Mapping[str, str],
+    *,
+    mode: str = "overwrite",
+    protected: tuple[str, ...] | None = None,
 ) -> dict[str, int]:
     """Write every table of ``world`` (one Delta commit per table). Returns rows per table."""
     counts = {}
     for table in TABLE_TOPIC:
         events = world.events.get(table, [])
-        write_bronze(root, table, bronze_batch(table, events), storage_options, mode=mode)
+        write_bronze(root, table, bronze_batch(table, events), storage_options, mode=mode, protected=protected)
         counts[table] = len(events)
     return counts
 

@@ -1,15 +1,16 @@
-"""dbt invocations for the keyword library: argument building, the inter-process lock, results.
+"""dbt invocations for the keyword library: argument building, the subprocess under the lock, results.
 
-Kept free of Robot imports so the pure parts are unit-testable.
+dbt is the platform's dependency, not the toolkit's: it runs as a subprocess of the platform's
+own dbt (``target.dbt_command``). Kept free of Robot imports so the pure parts are unit-testable.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ import yaml
 
 from lhcommon.locks import LockTimeout, exclusive_lock
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "lakehouse" / "dbt"
 COMMANDS = ("run", "build", "test", "seed", "compile", "ls", "parse")
 FAILED_STATUSES = ("error", "fail", "runtime error")
 
@@ -61,7 +61,9 @@ class DbtRun:
     elapsed: float
     lock_wait: float
     results: list[NodeResult] = field(default_factory=list)
+    # Why dbt failed as a whole (exit code and the tail of its output), empty when it succeeded.
     exception: str = ""
+    output: str = ""
 
     @property
     def failed_nodes(self) -> list[NodeResult]:
@@ -85,15 +87,17 @@ def build_args(
     exclude: str | Sequence[str] | None = None,
     dbt_vars: Mapping[str, Any] | None = None,
     full_refresh: bool = False,
-    project_dir: Path = PROJECT_DIR,
+    project_dir: Path,
+    profiles_dir: Path | None = None,
     target_path: Path | None = None,
     log_path: Path | None = None,
     threads: int | None = None,
     extra: Sequence[str] = (),
 ) -> list[str]:
+    """dbt's arguments after the executable: ``<command> --project-dir … --profiles-dir … [options]``."""
     if command not in COMMANDS:
         raise ValueError(f"Unknown dbt command '{command}', expected one of {', '.join(COMMANDS)}")
-    args = [command, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    args = [command, "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir or project_dir)]
     if target_path:
         args += ["--target-path", str(target_path)]
     if log_path:
@@ -128,7 +132,7 @@ def parse_run_results(path: Path, manifest_path: Path | None = None) -> list[Nod
             NodeResult(
                 unique_id=uid,
                 resource_type=parts[0],
-                name=node.get("name") or parts[-1],
+                name=node.get("name") or (parts[2] if len(parts) > 2 else parts[-1]),
                 status=str(r.get("status", "")),
                 execution_time=float(r.get("execution_time") or 0.0),
                 message=str(r.get("message") or ""),
@@ -140,47 +144,60 @@ def parse_run_results(path: Path, manifest_path: Path | None = None) -> list[Nod
     return out
 
 
-@contextlib.contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of an in-process dbt invocation."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+OUTPUT_TAIL = 40
 
 
 def invoke(
+    executable: Sequence[str],
     args: list[str],
     *,
     env: Mapping[str, str],
+    cwd: Path,
     target_path: Path,
     lock_path: Path,
     lock_timeout: float,
+    timeout: float,
 ) -> DbtRun:
-    """Run dbt in-process under the lock and collect its results."""
-    from dbt.cli.main import dbtRunner
+    """Run ``executable + args`` as a subprocess under the dbt lock and collect its results.
 
+    ``target_path`` must be the run's own ``--target-path``: its ``run_results.json`` is read back.
+    """
     command = args[0]
     holder = "dbt " + " ".join(args[:1] + _selector_part(args))
-    with exclusive_lock(lock_path, lock_timeout, holder, what=f"the dbt run lock {lock_path}") as waited:
+    environment = {**_inherited_env(), **env}
+    with exclusive_lock(lock_path, lock_timeout, holder, what=f"the dbt lock {lock_path}") as waited:
         run_results = target_path / "run_results.json"
         run_results.unlink(missing_ok=True)
         started = time.monotonic()
-        with environment(env):
-            try:
-                res = dbtRunner().invoke(args)
-            finally:
-                _reset_duckdb()
+        try:
+            proc = subprocess.run(
+                [*executable, *args], env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired as expired:
+            output = _text(expired.stdout) + _text(expired.stderr)
+            return DbtRun(command, args, False, time.monotonic() - started, waited, [],
+                          f"dbt did not finish within {timeout:g} s and was killed", output)
+        except FileNotFoundError as error:
+            raise FileNotFoundError(f"dbt executable not found: {executable[0]} ({error.strerror})") from None
         elapsed = time.monotonic() - started
         results = parse_run_results(run_results, target_path / "manifest.json") if run_results.exists() else []
-    exc = f"{type(res.exception).__name__}: {res.exception}" if res.exception else ""
-    return DbtRun(command, args, bool(res.success), elapsed, waited, results, exc)
+    output = proc.stdout + proc.stderr
+    failure = ""
+    if proc.returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-OUTPUT_TAIL:])
+        failure = f"dbt exited with code {proc.returncode}" + (f"; last lines of its output:\n{tail}" if tail else "")
+    return DbtRun(command, args, proc.returncode == 0, elapsed, waited, results, failure, output)
+
+
+def _inherited_env() -> dict[str, str]:
+    """This process's environment without the toolkit's Python settings (dbt runs in the platform's own)."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+def _text(value: str | bytes | None) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value or ""
 
 
 def _selector_part(args: list[str]) -> list[str]:
@@ -193,12 +210,3 @@ def _selector_part(args: list[str]) -> list[str]:
         elif keep:
             out.append(a)
     return out
-
-
-def _reset_duckdb() -> None:
-    """Drop dbt-duckdb's cached ':memory:' database so every invocation starts clean, like the CLI."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover
-        return
-    DuckDBConnectionManager.close_all_connections()

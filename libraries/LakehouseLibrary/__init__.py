@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from robotlibcore import DynamicCore
+from lhkit.component import KeywordLibrary, LibraryContext
 
-from .context import LakehouseContext
+from .counts import RowCount
 from .diff import RowDiff, compare_rows
 from .engine import DeltaQueryEngine, LakehouseError, QueryError, StorageUnavailable, TableNotFound
+from .medallion import MedallionKeywords
 from .objects import ObjectKeywords
 from .query import QueryKeywords
 from .tables import TableKeywords
@@ -19,62 +21,81 @@ __all__ = [
     "LakehouseError",
     "LakehouseLibrary",
     "QueryError",
+    "RowCount",
     "RowDiff",
     "StorageUnavailable",
     "TableNotFound",
     "compare_rows",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
-class LakehouseLibrary(DynamicCore):
+class LakehouseLibrary(KeywordLibrary):
     """Keywords for the lakehouse's storage: S3 objects, Delta tables and SQL over them.
 
     %TOC%
 
     = Target =
-    The S3 endpoint and credentials come from the current target (``${LH_TARGET}``, else the
-    embedded platform), resolved on first use. Credentials are never logged. Override on import:
-    | Library | LakehouseLibrary | s3_endpoint=http://127.0.0.1:28403 |
+    The S3 endpoint, credentials and layer buckets come from the target platform contract
+    (``${LH_TARGET}``, set by a variables file), resolved on first use. Credentials are never
+    logged. Override on import:
+    | Library | LakehouseLibrary | s3_endpoint=http://127.0.0.1:28403 | timeout=2 min |
 
     = Table names =
     Tables are named ``<layer>.<table>`` with layer ``bronze``, ``silver`` or ``gold``; the table
-    lives at ``s3://<layer>/<table>`` (the buckets of ``lakehouse/contracts.py``). Keywords also
+    lives at ``s3://<bucket of that layer>/<table>`` (the target's ``buckets``). Keywords also
     accept a full ``s3://bucket/path`` URI. In SQL, `Query` resolves the same names, e.g.
-    ``SELECT * FROM silver.trips``. Queries run in DuckDB (delta extension) and always read the
-    latest committed version.
+    ``SELECT * FROM silver.stg_trips`` or ``gold.fact_trips``. Queries run in DuckDB (delta
+    extension) and always read the latest committed version.
 
-    = Correlation ids =
-    ``correlation_id=`` filters on a ``correlation_id`` column; on raw Bronze tables (which keep the
-    Kafka value in ``_raw_value``) it filters on the JSON field inside it instead.
+    = Domain checks =
+    Keywords such as `Silver Trips Should Be Deduplicated` state what the medallion layers must
+    hold for a test's events in the domain's words; the SQL stays in the library.
+
+    = Bronze and the DLQ =
+    This library reads any table. The Bronze and DLQ keywords by correlation id (with lineage,
+    duplicate and publish-order checks) live in StreamingLibrary, their one home.
+
+    = Row counts =
+    Every wait on rows in LakehouseLibrary and StreamingLibrary counts the same way:
+    - ``count=N`` means *exactly* N rows: the wait polls until N rows match and fails at once,
+      saying how many more, when more than N do.
+    - ``assertion_operator`` / ``assertion_expected`` express anything else, e.g. ``>=`` ``6``
+      for "at least six".
+    - With neither, the wait is for at least one row.
+    | Wait For Rows | silver.stg_trips | correlation_id=${cid} | count=6 |
+    | Wait For Rows | gold.fact_trips | assertion_operator=>= | assertion_expected=1 |
+
+    = Assertions =
+    Getters take AssertionEngine's ``assertion_operator``, ``assertion_expected`` and ``message``,
+    and ``retry_timeout`` to read again until the assertion holds:
+    | Get Row Count | silver.stg_trips | == | 6 | correlation_id=${cid} |
+    | Get Table Version | gold.fact_trips | >= | 1 | retry_timeout=30 s |
 
     = Errors and timeouts =
     Bad SQL, unknown columns and unknown tables fail immediately with DuckDB's message; waits
-    never turn them into timeouts. `Wait For Rows` polls every 0.2 s and reports the last count
-    and the time waited. S3 calls time out after a few seconds when the endpoint is down.
+    never turn them into timeouts. Waits poll every 0.2 s, default to the library's ``timeout``
+    (import argument, 60 s) and report the last count and the time waited. S3 calls time out
+    after a few seconds when the endpoint is down.
 
     = Destructive keywords =
     `Delete Objects With Prefix` and `Delete Table Objects` refuse to run unless the target is a
     test environment.
-
-    = Assertions =
-    Getters accept an optional AssertionEngine operator and expected value:
-    | Get Row Count | silver.trips | == | 6 | correlation_id=${cid} |
-    | Get Table Version | gold.daily_revenue | >= | 1 |
     """
 
-    ROBOT_LIBRARY_SCOPE = "GLOBAL"
     ROBOT_LIBRARY_VERSION = __version__
-    ROBOT_LISTENER_API_VERSION = 3
 
-    def __init__(self, target: Mapping[str, Any] | None = None, s3_endpoint: str | None = None):
-        """``target``: a target dictionary to use instead of the current one.
+    def __init__(
+        self,
+        target: Mapping[str, Any] | None = None,
+        s3_endpoint: str | None = None,
+        timeout: timedelta = timedelta(seconds=60),
+    ):
+        """``target``: a platform contract mapping to use instead of ``${LH_TARGET}``.
         ``s3_endpoint``: override only the S3 endpoint URL.
+        ``timeout``: the default of every wait's ``timeout``.
         """
-        self._ctx = LakehouseContext(target, s3_endpoint)
-        self.ROBOT_LIBRARY_LISTENER = self
-        super().__init__([ObjectKeywords(self._ctx), TableKeywords(self._ctx), QueryKeywords(self._ctx)])
-
-    def close(self) -> None:
-        """Listener hook: close the DuckDB connection when the library goes out of scope."""
-        self._ctx.close()
+        ctx = LibraryContext(target, timeout, overrides={"s3_endpoint": s3_endpoint}, requires=("s3_endpoint",))
+        super().__init__(
+            ctx, [ObjectKeywords(ctx), TableKeywords(ctx), QueryKeywords(ctx), MedallionKeywords(ctx)]
+        )

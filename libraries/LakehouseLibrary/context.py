@@ -1,56 +1,23 @@
-"""Lazy target, S3 client and query engine shared by the LakehouseLibrary components."""
+"""The LakehouseLibrary component base: the shared S3 client and query engine of one library instance."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
 from typing import Any
 
-import lhkit
-from lhkit.target import Target
+from lhkit.component import LibraryComponent
 
-from .engine import DeltaQueryEngine, s3_client
+from .engine import DeltaQueryEngine, s3_client, table_uri
 
 
-class LakehouseContext:
-    def __init__(self, target: Mapping[str, Any] | None = None, s3_endpoint: str | None = None):
-        self._target_arg = target
-        self._endpoint_arg = s3_endpoint
-        self._target: Target | None = None
-        self._s3: Any = None
-        self._engine: DeltaQueryEngine | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def target(self) -> Target:
-        if self._target is None:
-            target = Target.from_mapping(self._target_arg) if self._target_arg else lhkit.current()
-            if self._endpoint_arg:
-                target = target.with_overrides(s3_endpoint=self._endpoint_arg)
-            if not target.s3_endpoint:
-                raise ValueError(f"Target '{target.name}' has no s3_endpoint")
-            self._target = target
-        return self._target
+class LakehouseComponent(LibraryComponent):
+    """A LakehouseLibrary component: the target's S3 client and DuckDB engine, built once per library."""
 
     def s3(self) -> Any:
-        with self._lock:
-            if self._s3 is None:
-                self._s3 = s3_client(self.target)
-            return self._s3
+        return self.ctx.resource("s3", lambda: s3_client(self.target))
 
     def engine(self) -> DeltaQueryEngine:
-        with self._lock:
-            if self._engine is None:
-                self._engine = DeltaQueryEngine(self.target)
-            return self._engine
+        return self.ctx.resource("engine", lambda: DeltaQueryEngine(self.target), close=DeltaQueryEngine.close)
 
-    def close(self) -> None:
-        with self._lock:
-            if self._engine is not None:
-                self._engine.close()
-                self._engine = None
-
-
-class LibraryComponent:
-    def __init__(self, ctx: LakehouseContext):
-        self.ctx = ctx
+    def table_uri(self, table: str) -> tuple[str, str, str]:
+        """``(bucket, key, uri)`` of ``<layer>.<table>`` (or an ``s3://`` URI) on the target."""
+        return table_uri(table, self.target)

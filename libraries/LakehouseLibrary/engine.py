@@ -4,7 +4,7 @@ Plain Python, no Robot dependency: KafkaLibrary-independent code such as the Str
 imports :class:`DeltaQueryEngine` directly.
 
 Friendly names ``bronze.<table>``, ``silver.<table>`` and ``gold.<table>`` in SQL refer to the
-Delta table at ``s3://<layer>/<table>``. Before each query the engine checks that every referenced
+Delta table ``target.table_uri(table, layer)``. Before each query the engine checks that every referenced
 table exists (one small S3 listing) and (re)creates a view over ``delta_scan`` for it, so a
 table that was re-created with another schema is still read correctly.
 """
@@ -24,14 +24,15 @@ from uuid import UUID
 
 import duckdb
 
-from lakehouse.contracts import BUCKETS
+from contract.layout import LAYERS
+from contract.storage import boto3_client_kwargs, delta_storage_options, duckdb_s3_secret
 from lhcommon import masking as secrets
 from lhkit.target import Target
 
 DUCKDB_VERSION = "1.5.5"
 EXTENSIONS = ("httpfs", "delta")
 # layer.table, not preceded by a dot or word char (so ``x.bronze.t`` is left alone).
-_NAME = re.compile(r"(?<![\w.\"])(" + "|".join(BUCKETS) + r")\.([A-Za-z_][A-Za-z0-9_]*)\b")
+_NAME = re.compile(r"(?<![\w.\"])(" + "|".join(LAYERS) + r")\.([A-Za-z_][A-Za-z0-9_]*)\b")
 DEFAULT_QUERY_TIMEOUT = 60.0
 
 
@@ -56,15 +57,16 @@ class StorageUnavailable(LakehouseError, ConnectionError):
     """The S3 endpoint did not answer."""
 
 
-def table_uri(name: str) -> tuple[str, str, str]:
-    """``bronze.trips`` → ``("bronze", "trips", "s3://bronze/trips")``; also accepts ``s3://`` URIs."""
+def table_uri(name: str, target: Target) -> tuple[str, str, str]:
+    """``bronze.trips`` → ``(<bronze bucket>, "trips", "s3://<bronze bucket>/trips")`` of ``target``;
+    also accepts ``s3://bucket/path`` URIs."""
     if name.startswith("s3://"):
         bucket, _, key = name[5:].partition("/")
         return bucket, key.rstrip("/"), name.rstrip("/")
     layer, dot, table = name.partition(".")
-    if not dot or layer not in BUCKETS or not table:
-        raise ValueError(f"Table name must be <layer>.<table> with layer in {', '.join(BUCKETS)}, got '{name}'")
-    return layer, table, f"s3://{layer}/{table}"
+    if not dot or layer not in LAYERS or not table:
+        raise ValueError(f"Table name must be <layer>.<table> with layer in {', '.join(LAYERS)}, got '{name}'")
+    return target.bucket(layer), table, target.table_uri(table, layer)
 
 
 def referenced_tables(sql: str) -> list[str]:
@@ -136,18 +138,7 @@ class DeltaQueryEngine:
             try:
                 for name in EXTENSIONS:
                     con.execute(f"LOAD '{extension_path(name)}'")
-                host = re.sub(r"^https?://", "", self.target.s3_endpoint).rstrip("/")
-                use_ssl = "true" if self.target.s3_endpoint.startswith("https://") else "false"
-                values = ", ".join(
-                    f"{k} {_sql_literal(v)}"
-                    for k, v in (
-                        ("KEY_ID", self.target.s3_access_key),
-                        ("SECRET", self.target.s3_secret_key),
-                        ("REGION", self.target.s3_region),
-                        ("ENDPOINT", host),
-                    )
-                )
-                con.execute(f"CREATE SECRET lakehouse_s3 (TYPE s3, {values}, URL_STYLE 'path', USE_SSL {use_ssl})")
+                con.execute(duckdb_s3_secret(self.target))
                 con.execute("SET http_timeout = 10; SET http_retries = 1")
             except Exception:
                 con.close()
@@ -164,7 +155,7 @@ class DeltaQueryEngine:
 
     # --- queries --------------------------------------------------------------------
     def table_exists(self, name: str) -> bool:
-        bucket, key, _ = table_uri(name)
+        bucket, key, _ = table_uri(name, self.target)
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -190,12 +181,13 @@ class DeltaQueryEngine:
         tables = referenced_tables(sql)
         for name in tables:
             if not self.table_exists(name):
-                _, _, uri = table_uri(name)
+                _, _, uri = table_uri(name, self.target)
                 raise TableNotFound(name, uri)
         with self._lock:
             con = self._connection()
             for name in tables:
-                layer, table, uri = table_uri(name)
+                layer, table = name.split(".", 1)
+                uri = table_uri(name, self.target)[2]
                 con.execute(f'CREATE SCHEMA IF NOT EXISTS "{layer}"')
                 try:
                     con.execute(
@@ -228,10 +220,7 @@ def s3_client(target: Target) -> Any:
     secrets.quiet_client_loggers()
     return boto3.client(
         "s3",
-        endpoint_url=target.s3_endpoint,
-        region_name=target.s3_region,
-        aws_access_key_id=target.s3_access_key,
-        aws_secret_access_key=target.s3_secret_key,
+        **boto3_client_kwargs(target),
         config=Config(
             connect_timeout=3,
             read_timeout=15,
@@ -241,10 +230,10 @@ def s3_client(target: Target) -> Any:
     )
 
 
-def delta_storage_options(target: Target) -> dict[str, str]:
-    """delta-rs options for the target, with timeouts so nothing hangs on a dead endpoint."""
+def storage_options(target: Target) -> dict[str, str]:
+    """The contract's delta-rs options for the target, plus client timeouts so nothing hangs on a dead endpoint."""
     return {
-        **target.s3_storage_options(),
+        **delta_storage_options(target),
         "timeout": "15s",
         "connect_timeout": "3s",
         "max_retries": "1",

@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
-import operator as op
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
-from lhkit import htmllog, to_seconds, wait_until
+from lhkit import htmllog
+from lhkit.assertions import get_and_verify
 
-from .context import LibraryComponent
+from .context import LakehouseComponent
+from .counts import RowCount
 from .diff import compare_rows
-from .engine import StorageUnavailable, TableNotFound, table_uri
-
-Comparison = Literal["==", "!=", ">", ">=", "<", "<="]
-_OPS = {"==": op.eq, "!=": op.ne, ">": op.gt, ">=": op.ge, "<": op.lt, "<=": op.le}
-RAW_COLUMN = "_raw_value"
+from .engine import DEFAULT_QUERY_TIMEOUT, StorageUnavailable, TableNotFound
 
 
-class QueryKeywords(LibraryComponent):
-    @keyword(tags=("sql",))
-    def query(self, sql: str, *params: Any, timeout: timedelta = timedelta(seconds=60)) -> list[dict[str, Any]]:
+class QueryKeywords(LakehouseComponent):
+    @keyword(tags=("Lakehouse", "Getter"))
+    def query(self, sql: str, *params: Any, timeout: timedelta | None = None) -> list[dict[str, Any]]:
         """Runs ``sql`` (DuckDB dialect) and returns the rows as dictionaries.
 
-        ``bronze.<table>``, ``silver.<table>`` and ``gold.<table>`` name the Delta tables at
-        ``s3://<layer>/<table>``. ``?`` placeholders take ``params`` in order. Rows are logged as an
-        HTML table. Bad SQL and unknown tables fail at once with DuckDB's message.
+        ``bronze.<table>``, ``silver.<table>`` and ``gold.<table>`` name the Delta tables of the
+        target's layers. ``?`` placeholders take ``params`` in order. Rows are logged as an HTML
+        table. Bad SQL and unknown tables fail at once with DuckDB's message. ``timeout`` (default
+        60 s) interrupts a query that runs too long.
 
-        | ${rows}= | Query | SELECT trip_id, fare FROM silver.trips WHERE correlation_id = ? | ${cid} |
-        | ${rows}= | Query | SELECT count(*) AS n FROM gold.daily_revenue |
+        | ${rows}= | Query | SELECT trip_id, fare FROM silver.stg_trips WHERE correlation_id = ? | ${cid} |
+        | ${rows}= | Query | SELECT sum(gross_revenue) AS revenue FROM gold.agg_daily_platform_revenue |
         """
-        rows = self.ctx.engine().query(sql, list(params) if params else None, timeout=to_seconds(timeout, 60.0))
+        limit = DEFAULT_QUERY_TIMEOUT if timeout is None else self.timeout(timeout)
+        rows = self.engine().query(sql, list(params) if params else None, timeout=limit)
         htmllog.log_table(rows, caption=" ".join(sql.split())[:200])
         return rows
 
-    @keyword(tags=("sql", "Getter"))
+    @keyword(tags=("Lakehouse", "Getter"))
     def get_row_count(
         self,
         table: str,
@@ -46,73 +45,77 @@ class QueryKeywords(LibraryComponent):
         where: str | None = None,
         correlation_id: str | None = None,
         message: str | None = None,
+        retry_timeout: timedelta | None = None,
     ) -> int:
         """Returns the number of rows of ``table`` (optionally filtered); optionally asserts it.
 
-        ``correlation_id`` filters on the ``correlation_id`` column, or on the JSON field of
-        ``_raw_value`` for raw Bronze tables. ``where`` is an extra SQL condition.
+        ``correlation_id`` filters on the ``correlation_id`` column; ``where`` is an extra SQL
+        condition. With ``retry_timeout`` the count is read again until the assertion holds.
 
         | ${n}= | Get Row Count | bronze.trips |
-        | Get Row Count | silver.trips | == | 6 | correlation_id=${cid} |
-        | Get Row Count | gold.daily_revenue | > | 0 | where=revenue > 0 |
+        | Get Row Count | silver.stg_trips | == | 6 | correlation_id=${cid} |
+        | Get Row Count | gold.fact_trips | > | 0 | where=fare > 0 | retry_timeout=30 s |
         """
         sql, params = self._filtered(table, "count(*) AS n", correlation_id, where)
-        count = int(self.ctx.engine().query(sql, params)[0]["n"])
-        return int_str_verify_assertion(count, assertion_operator, assertion_expected, f"Row count of {table}", message)
+        return get_and_verify(
+            lambda: int(self.engine().query(sql, params)[0]["n"]), assertion_operator, assertion_expected,
+            f"Row count of {table}{_describe_filter(correlation_id, where)}", message, retry_timeout,
+            verify=int_str_verify_assertion,
+        )
 
-    @keyword(tags=("sql", "wait"))
+    @keyword(tags=("Lakehouse", "Wait"))
     def wait_for_rows(
         self,
         table: str,
         correlation_id: str | None = None,
         where: str | None = None,
-        count: int = 1,
-        operator: Comparison = ">=",
-        timeout: timedelta = timedelta(seconds=60),
+        count: int | None = None,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        timeout: timedelta | None = None,
         wait_for_table: bool = False,
+        message: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Waits until the number of matching rows of ``table`` satisfies ``<operator> count``; returns the rows.
+        """Waits until ``table`` holds the expected number of matching rows; returns the rows.
 
-        Filters as in `Get Row Count`. Bad SQL fails at once; a table that does not exist fails at
-        once too, unless ``wait_for_table=True`` (for tables a job has yet to create).
+        ``count=N`` means exactly N: the wait polls until N rows match and fails at once if more
+        than N do. For anything else give an AssertionEngine ``assertion_operator`` and
+        ``assertion_expected``, e.g. ``>=`` and ``6`` for "at least six". With neither, it waits for
+        at least one row. Filters as in `Get Row Count`. ``timeout`` defaults to the library's.
 
-        | ${rows}= | Wait For Rows | bronze.trips | correlation_id=${cid} | count=6 |
-        | Wait For Rows | silver.trips | where=status = 'completed' | count=1 | operator=== | timeout=2 min |
+        Bad SQL fails at once; a table that does not exist fails at once too, unless
+        ``wait_for_table=True`` (for tables a job has yet to create). For Bronze and DLQ rows of a
+        correlation id prefer StreamingLibrary's `Wait For Bronze Rows`, which also logs lineage.
+
+        | ${rows}= | Wait For Rows | silver.stg_trips | correlation_id=${cid} | count=6 |
+        | Wait For Rows | gold.fact_trips | assertion_operator=>= | assertion_expected=1 | timeout=2 min |
         """
-        if operator not in _OPS:
-            raise ValueError(f"operator must be one of {', '.join(_OPS)}, got '{operator}'")
-        compare = _OPS[operator]
-        engine = self.ctx.engine()
+        engine = self.engine()
+        sql, params = self._filtered(table, "count(*) AS n", correlation_id, where)
+        condition = _describe_filter(correlation_id, where)
+        expect = RowCount(f"row(s) in {table}{condition}", count, assertion_operator, assertion_expected, message)
         transient: tuple[type[BaseException], ...] = (StorageUnavailable,)
         if wait_for_table:
             transient += (TableNotFound,)
-        state: dict[str, Any] = {}
-
-        def probe() -> int:
-            if "sql" not in state:
-                state["sql"], state["params"] = self._filtered(table, "count(*) AS n", correlation_id, where)
-            return int(engine.query(state["sql"], state["params"])[0]["n"])
-
-        condition = _describe_filter(correlation_id, where)
-        wait_until(
-            probe,
-            lambda n: compare(n, count),
-            timeout=timeout,
-            default_timeout=60.0,
-            description=f"row count of {table}{condition} {operator} {count}",
+        found = self.wait_until(
+            lambda: int(engine.query(sql, params)[0]["n"]),
+            expect.reached,
+            timeout=self.timeout(timeout),
+            description=f"{expect.wanted} row(s) in {table}{condition}",
             describe=lambda n: f"{n} row(s)",
             transient=transient,
         )
-        sql, params = self._filtered(table, "*", correlation_id, where)
-        rows = engine.query(sql, params)
+        select, params = self._filtered(table, "*", correlation_id, where)
+        rows = engine.query(select, params)
         htmllog.log_table(rows, caption=f"Rows of {table}{condition}")
+        expect.verify(len(rows) if expect.count is not None else found)
         return rows
 
-    @keyword(tags=("sql", "assertion"))
+    @keyword(tags=("Lakehouse", "Assertion"))
     def table_should_contain_rows(
         self,
         table: str,
-        expected: list[dict[str, Any]],
+        expected_rows: list[dict[str, Any]],
         key_columns: list[str] | None = None,
         correlation_id: str | None = None,
         where: str | None = None,
@@ -120,23 +123,23 @@ class QueryKeywords(LibraryComponent):
         columns: list[str] | None = None,
         message: str | None = None,
     ) -> None:
-        """Compares the (filtered) rows of ``table`` with ``expected`` and logs a row-level diff on failure.
+        """Compares the (filtered) rows of ``table`` with ``expected_rows`` and logs a row-level diff on failure.
 
-        Only the columns named in ``expected`` (or ``columns``) are compared; values compare as
+        Only the columns named in ``expected_rows`` (or ``columns``) are compared; values compare as
         text/numbers, so ``"12.50"`` equals ``12.5``. With ``key_columns`` rows are aligned by
         key and differing rows are reported as *changed*; otherwise as *missing*/*unexpected*.
         Rows of the table that are not expected fail the check unless ``allow_extra=True``.
 
         | ${expected}= | Create List | ${{ {"trip_id": "trip-1", "status": "completed"} }} |
-        | Table Should Contain Rows | silver.trips | ${expected} | key_columns=${{["trip_id"]}} |
+        | Table Should Contain Rows | silver.stg_trips | ${expected} | key_columns=${{["trip_id"]}} |
         """
         cols = list(columns) if columns else []
         sql, params = self._filtered(table, "*", correlation_id, where)
-        actual = self.ctx.engine().query(sql, params)
-        diff = compare_rows(expected, actual, key_columns=key_columns or (), columns=cols or None)
+        actual = self.engine().query(sql, params)
+        diff = compare_rows(expected_rows, actual, key_columns=key_columns or (), columns=cols or None)
         if allow_extra:
             diff.unexpected = []
-        shown = cols or _columns_of(expected, key_columns or ())
+        shown = cols or _columns_of(expected_rows, key_columns or ())
         if diff.ok:
             logger.info(f"{table}{_describe_filter(correlation_id, where)}: {diff.summary()}")
             return
@@ -150,28 +153,16 @@ class QueryKeywords(LibraryComponent):
     def _filtered(
         self, table: str, select: str, correlation_id: str | None, where: str | None
     ) -> tuple[str, list[Any] | None]:
-        table_uri(table)  # validate the name early
+        self.table_uri(table)  # validate the name early
         conditions: list[str] = []
         params: list[Any] = []
         if correlation_id is not None:
-            conditions.append(f"{self._correlation_expr(table)} = ?")
+            conditions.append("correlation_id = ?")
             params.append(correlation_id)
         if where:
             conditions.append(f"({where})")
         sql = f"SELECT {select} FROM {table}" + (" WHERE " + " AND ".join(conditions) if conditions else "")
         return sql, params or None
-
-    def _correlation_expr(self, table: str) -> str:
-        columns = {r["column_name"] for r in self.ctx.engine().query(f"DESCRIBE SELECT * FROM {table}")}
-        if "correlation_id" in columns:
-            return "correlation_id"
-        if RAW_COLUMN in columns:
-            # Raw Bronze keeps malformed payloads too; json_extract on them would fail the whole query.
-            return f"CASE WHEN json_valid({RAW_COLUMN}) THEN json_extract_string({RAW_COLUMN}, '$.correlation_id') END"
-        raise AssertionError(
-            f"{table} has neither a correlation_id nor a {RAW_COLUMN} column; use where= instead. "
-            f"Columns: {', '.join(sorted(columns))}"
-        )
 
 
 def _describe_filter(correlation_id: str | None, where: str | None) -> str:

@@ -11,47 +11,57 @@ from deltalake.exceptions import TableNotFoundError
 from robot.api import logger
 from robot.api.deco import keyword
 
-from lhkit import htmllog, require_test_environment, secrets, wait_until
+from lhcommon import masking as secrets
+from lhkit import htmllog
+from lhkit.assertions import get_and_verify
+from lhkit.polling import wait_until
+from lhkit.target import require_test_environment
 
-from .context import LibraryComponent
-from .engine import StorageUnavailable, TableNotFound, delta_storage_options, table_uri
+from .context import LakehouseComponent
+from .engine import StorageUnavailable, TableNotFound, storage_options
 
 
-class TableKeywords(LibraryComponent):
+class TableKeywords(LakehouseComponent):
     def _table(self, table: str) -> DeltaTable:
-        _, _, uri = table_uri(table)
+        _, _, uri = self.table_uri(table)
         try:
-            return DeltaTable(uri, storage_options=delta_storage_options(self.ctx.target))
+            return DeltaTable(uri, storage_options=storage_options(self.target))
         except TableNotFoundError:
             raise TableNotFound(table, uri) from None
         except OSError as error:
             raise StorageUnavailable(secrets.mask(f"Could not open {table} ({uri}): {error}")) from None
 
-    @keyword(tags=("delta", "Getter"))
+    @keyword(tags=("Lakehouse", "Getter"))
     def get_table_version(
         self,
         table: str,
         assertion_operator: AssertionOperator | None = None,
         assertion_expected: Any = None,
         message: str | None = None,
+        retry_timeout: timedelta | None = None,
     ) -> int:
         """Returns the latest Delta version of ``table`` (``bronze.trips`` or an ``s3://`` URI); optionally asserts it.
 
-        | ${v}= | Get Table Version | bronze.trips |
-        | Get Table Version | silver.trips | >= | 1 |
-        """
-        version = self._table(table).version()
-        return int_str_verify_assertion(version, assertion_operator, assertion_expected, f"Version of {table}", message)
+        With ``retry_timeout`` the version is read again until the assertion holds.
 
-    @keyword(tags=("delta",))
-    def wait_for_table_version(self, table: str, version: int, timeout: timedelta = timedelta(seconds=60)) -> int:
+        | ${v}= | Get Table Version | bronze.trips |
+        | Get Table Version | silver.stg_trips | >= | 1 | retry_timeout=30 s |
+        """
+        return get_and_verify(
+            lambda: self._table(table).version(), assertion_operator, assertion_expected, f"Version of {table}",
+            message, retry_timeout, verify=int_str_verify_assertion,
+        )
+
+    @keyword(tags=("Lakehouse", "Wait"))
+    def wait_for_table_version(self, table: str, version: int, timeout: timedelta | None = None) -> int:
         """Waits until ``table`` reaches at least ``version``; returns the version seen.
 
-        A table that does not exist yet counts as "not yet" here.
+        A table that does not exist yet counts as "not yet" here. ``timeout`` defaults to the
+        library's ``timeout``.
 
-        | ${v}= | Get Table Version | silver.trips |
-        | Run Dbt | ... |
-        | Wait For Table Version | silver.trips | ${v + 1} |
+        | ${v}= | Get Table Version | silver.stg_trips |
+        | Build Dbt | stg_trips |
+        | Wait For Table Version | silver.stg_trips | ${v + 1} |
         """
 
         def probe() -> int:
@@ -63,17 +73,17 @@ class TableKeywords(LibraryComponent):
         return wait_until(
             probe,
             lambda v: v >= version,
-            timeout=timeout,
+            timeout=self.timeout(timeout),
             description=f"{table} to reach version {version}",
             describe=lambda v: "table does not exist" if v < 0 else f"version {v}",
             transient=(StorageUnavailable,),
         )
 
-    @keyword(tags=("delta",))
+    @keyword(tags=("Lakehouse", "Getter"))
     def get_table_history(self, table: str, limit: int = 20) -> list[dict[str, Any]]:
         """Returns the latest ``limit`` commits (newest first) and logs them as a table.
 
-        | ${history}= | Get Table History | silver.trips | limit=5 |
+        | ${history}= | Get Table History | silver.stg_trips | limit=5 |
         | Should Be Equal | ${history}[0][operation] | WRITE |
         """
         history = self._table(table).history(limit)
@@ -90,7 +100,7 @@ class TableKeywords(LibraryComponent):
         htmllog.log_table(rows, caption=f"History of {table}")
         return [dict(h) for h in history]
 
-    @keyword(tags=("delta",))
+    @keyword(tags=("Lakehouse", "Getter"))
     def get_table_schema(self, table: str) -> dict[str, str]:
         """Returns ``{column: type}`` of ``table`` in Delta's type names, in column order.
 
@@ -102,24 +112,25 @@ class TableKeywords(LibraryComponent):
         htmllog.log_table([{"column": k, "type": v} for k, v in schema.items()], caption=f"Schema of {table}")
         return schema
 
-    @keyword(tags=("delta", "Getter"))
+    @keyword(tags=("Lakehouse", "Getter"))
     def table_exists(self, table: str) -> bool:
         """Returns whether ``table`` is a Delta table. Storage errors propagate; they are not "no".
 
         | ${built}= | Table Exists | gold.agg_daily_platform_revenue |
         """
-        return self.ctx.engine().table_exists(table)
+        return self.engine().table_exists(table)
 
-    @keyword(tags=("delta",))
+    @keyword(tags=("Lakehouse", "Assertion"))
     def table_should_exist(self, table: str, message: str | None = None) -> None:
         """Fails unless ``table`` is a Delta table.
 
         | Table Should Exist | bronze.trips |
         """
-        if not self.ctx.engine().table_exists(table):
-            raise AssertionError(message or f"Delta table {table} ({table_uri(table)[2]}) should exist but does not")
+        if not self.engine().table_exists(table):
+            uri = self.table_uri(table)[2]
+            raise AssertionError(message or f"Delta table {table} ({uri}) should exist but does not")
 
-    @keyword(tags=("delta", "destructive"))
+    @keyword(tags=("Lakehouse", "Destructive"))
     def delete_table_objects(self, table: str) -> int:
         """Deletes every S3 object of ``table`` (data and log), so it no longer exists. Test environments only.
 
@@ -127,10 +138,10 @@ class TableKeywords(LibraryComponent):
 
         | Delete Table Objects | silver.scratch_${suffix} |
         """
-        bucket, key, uri = table_uri(table)
+        bucket, key, uri = self.table_uri(table)
         if not key:
             raise ValueError(f"Refusing to delete a whole bucket ({uri})")
-        require_test_environment(self.ctx.target, f"delete Delta table {table} ({uri})")
+        require_test_environment(self.target, f"delete Delta table {table} ({uri})")
         from .objects import ObjectKeywords
 
         deleted = ObjectKeywords(self.ctx).delete_objects_with_prefix(bucket, f"{key}/")

@@ -39,5 +39,5 @@ def test_get_and_verify_retries_until_the_assertion_holds() -> None:
     assert get_and_verify(lambda: next(values), AssertionOperator["=="], 3, "Counter", retry_timeout=2) == 3
     with pytest.raises(AssertionError, match=r"Counter .*retried for"):
         get_and_verify(lambda: 1, AssertionOperator["=="], 2, "Counter", retry_timeout=0.3)
-    with pytest.raises(AssertionError, match="^custom$"):
+    with pytest.raises(AssertionError, match=r"^custom$"):
         get_and_verify(lambda: 1, AssertionOperator["=="], 2, "Counter", "custom")

@@ -149,10 +149,16 @@ def test_failing_dbt_reports_failing_tests_and_honours_expect_success(fake_dbt: 
 
 def test_dbt_waits_for_the_platforms_lock(fake_dbt: dict[str, Any]) -> None:
     lib = DbtLibrary(target=fake_dbt["target"], lock_timeout="0.5 s")
-    with exclusive_lock(fake_dbt["lock"], 1, "a scheduled dbt_silver run"), pytest.raises(
-        DbtLockTimeout, match="held by pid .*dbt_silver"
-    ):
-        lib.run_keyword("run_dbt", ["stg_trips"], {})
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(str(fake_dbt["lock"]), 2.0, ready))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(DbtLockTimeout, match=r"held by pid .*holder-process"):
+            lib.run_keyword("run_dbt", ["stg_trips"], {})
+    finally:
+        holder.join(10)
+    assert lib.run_keyword("run_dbt", ["stg_trips"], {})["success"]
     lib.close()
 
 
