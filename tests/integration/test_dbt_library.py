@@ -1,7 +1,9 @@
 """DbtLibrary and the dbt project against the real S3 server of the `core` profile.
 
-Bronze-shaped tables are written with deltalake under a scratch prefix of the ``dbtdev`` bucket
-(never the Spark-owned ``s3://bronze``); the project runs with its three roots pointed there.
+dbt is the target's own (``dbt_command`` of the contract in ``LH_CONTRACT_FILE``), run as a
+subprocess. Bronze-shaped tables are written with deltalake under a scratch prefix of the
+``dbtdev`` bucket (never the Bronze bucket the streaming job owns); the project runs with its
+three roots pointed there.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import boto3
 import duckdb
 import pytest
 
+from contract.storage import boto3_client_kwargs, duckdb_s3_secret
 from DbtLibrary import DbtLibrary, devdata
 from DbtLibrary.runner import FAILED_STATUSES
+from LakehouseLibrary.engine import extension_path
 from lhkit import target as lh_target
 
 pytestmark = pytest.mark.profiles("core")
@@ -29,14 +33,13 @@ BUCKET = "dbtdev"
 @pytest.fixture(scope="module")
 def scratch() -> Iterator[dict[str, Any]]:
     t = lh_target.current()
-    s3 = boto3.client("s3", endpoint_url=t.s3_endpoint, aws_access_key_id=t.s3_access_key,
-                      aws_secret_access_key=t.s3_secret_key, region_name=t.s3_region)
+    s3 = boto3.client("s3", **boto3_client_kwargs(t))
     if BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=BUCKET)
     prefix = f"it-{uuid.uuid4().hex[:10]}"
     root = f"s3://{BUCKET}/{prefix}"
     yield {
-        "opts": t.s3_storage_options(),
+        "opts": devdata.storage_options(t),
         "target": t,
         "vars": {"bronze_root": f"{root}/bronze", "silver_root": f"{root}/silver", "gold_root": f"{root}/gold"},
     }
@@ -49,19 +52,10 @@ def scratch() -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def duck(scratch: dict[str, Any]) -> Iterator[duckdb.DuckDBPyConnection]:
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lakehouse" / "dbt" / "plugins"))
-    from lakehouse_delta import extension_path
-
-    t = scratch["target"]
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     for ext in ("httpfs", "delta"):
         con.execute(f"LOAD '{extension_path(ext)}'")
-    host = t.s3_endpoint.split("://", 1)[1]
-    con.execute(f"CREATE SECRET (TYPE s3, KEY_ID '{t.s3_access_key}', SECRET '{t.s3_secret_key}', "
-                f"REGION '{t.s3_region}', ENDPOINT '{host}', URL_STYLE 'path', USE_SSL false)")
+    con.execute(duckdb_s3_secret(scratch["target"]))
     con.execute("SET TimeZone='UTC'")
     yield con
     con.close()

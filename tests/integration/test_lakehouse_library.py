@@ -1,4 +1,7 @@
-"""LakehouseLibrary against the real SeaweedFS S3 of the core profile (Delta tables written with delta-rs)."""
+"""LakehouseLibrary against the real S3 of the core profile (Delta tables written with delta-rs).
+
+The target is the platform contract named by ``LH_CONTRACT_FILE``.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ import pytest
 from assertionengine import AssertionOperator
 from deltalake import write_deltalake
 
-import lhkit
 from LakehouseLibrary import LakehouseLibrary, QueryError, StorageUnavailable, TableNotFound
-from LakehouseLibrary.engine import DeltaQueryEngine, delta_storage_options
-from lhkit import WaitTimeout
+from LakehouseLibrary.engine import DeltaQueryEngine, storage_options
+from lhkit import target as lh_target
+from lhkit.polling import WaitTimeout
 
 pytestmark = pytest.mark.profiles("core")
 EQ = AssertionOperator["=="]
@@ -35,11 +38,12 @@ def lake() -> Iterator[LakehouseLibrary]:
 
 def write(table: str, rows: list[dict[str, Any]], mode: str = "append") -> None:
     layer, name = table.split(".")
+    target = lh_target.current()
     write_deltalake(
-        f"s3://{layer}/{name}",
+        target.table_uri(name, layer),
         pa.Table.from_pylist(rows),
         mode=mode,
-        storage_options=delta_storage_options(lhkit.current()),
+        storage_options=storage_options(target),
     )
 
 
@@ -59,38 +63,42 @@ def table(lake: LakehouseLibrary) -> Iterator[str]:
 
 
 def test_layer_buckets_exist(lake: LakehouseLibrary) -> None:
-    assert {"bronze", "silver", "gold"} <= set(kw(lake, "List Buckets"))
+    assert set(lh_target.current().buckets.values()) <= set(kw(lake, "List Buckets"))
 
 
 def test_object_keywords_round_trip(lake: LakehouseLibrary) -> None:
+    bronze = lh_target.current().bucket("bronze")
     prefix = f"test-objects/{uuid.uuid4().hex[:8]}/"
     try:
-        kw(lake, "Put Object", "bronze", f"{prefix}a.json", '{"a": 1}', content_type="application/json")
-        kw(lake, "Put Object", "bronze", f"{prefix}b.bin", b"\x00\x01")
-        assert kw(lake, "Get Object", "bronze", f"{prefix}a.json") == '{"a": 1}'
-        assert kw(lake, "Get Object", "bronze", f"{prefix}b.bin", as_text=False) == b"\x00\x01"
-        kw(lake, "Object Should Exist", "bronze", f"{prefix}a.json")
-        assert kw(lake, "List Objects", "bronze", prefix) == [f"{prefix}a.json", f"{prefix}b.bin"]
-        kw(lake, "List Objects", "bronze", prefix, AssertionOperator["contains"], [f"{prefix}a.json"])
-        kw(lake, "List Objects", "bronze", prefix, AssertionOperator["contains"], f"{prefix}b.bin")
+        kw(lake, "Put Object", bronze, f"{prefix}a.json", '{"a": 1}', content_type="application/json")
+        kw(lake, "Put Object", bronze, f"{prefix}b.bin", b"\x00\x01")
+        assert kw(lake, "Get Object", bronze, f"{prefix}a.json") == '{"a": 1}'
+        assert kw(lake, "Get Object", bronze, f"{prefix}b.bin", as_text=False) == b"\x00\x01"
+        kw(lake, "Object Should Exist", bronze, f"{prefix}a.json")
+        assert kw(lake, "List Objects", bronze, prefix) == [f"{prefix}a.json", f"{prefix}b.bin"]
+        kw(lake, "List Objects", bronze, prefix, AssertionOperator["contains"], [f"{prefix}a.json"])
+        kw(lake, "List Objects", bronze, prefix, AssertionOperator["contains"], f"{prefix}b.bin")
         with pytest.raises(AssertionError, match="should contain"):
-            kw(lake, "List Objects", "bronze", prefix, AssertionOperator["contains"], f"{prefix}c")
+            kw(lake, "List Objects", bronze, prefix, AssertionOperator["contains"], f"{prefix}c")
     finally:
-        assert kw(lake, "Delete Objects With Prefix", "bronze", prefix) == 2
-    kw(lake, "Object Should Not Exist", "bronze", f"{prefix}a.json")
+        assert kw(lake, "Delete Objects With Prefix", bronze, prefix) == 2
+    kw(lake, "Object Should Not Exist", bronze, f"{prefix}a.json")
     with pytest.raises(AssertionError, match="should exist"):
-        kw(lake, "Object Should Exist", "bronze", f"{prefix}a.json")
+        kw(lake, "Object Should Exist", bronze, f"{prefix}a.json")
     with pytest.raises(AssertionError, match="NoSuchKey"):
-        kw(lake, "Get Object", "bronze", f"{prefix}missing")
+        kw(lake, "Get Object", bronze, f"{prefix}missing")
 
 
 def test_table_version_history_and_schema(lake: LakehouseLibrary, table: str) -> None:
     assert kw(lake, "Get Table Version", table, EQ, "0") == 0
     write(table, [{"trip_id": "t4", "fare": 1.0, "status": "completed", "correlation_id": "cid-c"}])
     assert kw(lake, "Get Table Version", table) == 1
-    assert kw(lake, "Wait For Table Version", table, 1, timeout="5 s") == 1
+    late = [{"trip_id": "t5", "fare": 2.0, "status": "new", "correlation_id": "x"}]
+    threading.Timer(0.5, write, args=(table, late)).start()
+    assert kw(lake, "Get Table Version", table, AssertionOperator[">="], "2", retry_timeout="10 s") == 2
+    assert kw(lake, "Wait For Table Version", table, 1, timeout="5 s") == 2
     history = kw(lake, "Get Table History", table)
-    assert [h["version"] for h in history] == [1, 0]
+    assert [h["version"] for h in history] == [2, 1, 0]
     assert kw(lake, "Get Table Schema", table) == {
         "trip_id": "string",
         "fare": "double",
@@ -108,6 +116,10 @@ def test_query_with_friendly_names_and_parameters(lake: LakehouseLibrary, table:
     assert kw(lake, "Get Row Count", table, where="status = 'cancelled'") == 1
     with pytest.raises(AssertionError, match="Row count of"):
         kw(lake, "Get Row Count", table, EQ, "4")
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match=r"Row count of .*should be .4.*retried for"):
+        kw(lake, "Get Row Count", table, EQ, "4", retry_timeout="1 s")
+    assert 0.9 < time.monotonic() - started < 5
     # The same connection sees a new commit without any refresh.
     write(table, [{"trip_id": "t9", "fare": 3.0, "status": "completed", "correlation_id": "cid-a"}])
     assert kw(lake, "Get Row Count", table, correlation_id="cid-a") == 3
@@ -134,9 +146,20 @@ def test_wait_for_rows_timeout_reports_last_count(lake: LakehouseLibrary, table:
     with pytest.raises(WaitTimeout) as info:
         kw(lake, "Wait For Rows", table, correlation_id="cid-a", count=5, timeout="1 s")
     assert time.monotonic() - started < 5
-    assert "row count of" in str(info.value) and "Last observed: 2 row(s)" in str(info.value)
-    rows = kw(lake, "Wait For Rows", table, correlation_id="cid-a", count=2, operator="==", timeout="2 s")
+    assert "exactly 5 row(s) in" in str(info.value) and "Last observed: 2 row(s)" in str(info.value)
+    rows = kw(lake, "Wait For Rows", table, correlation_id="cid-a", count=2, timeout="2 s")
     assert len(rows) == 2
+
+
+def test_wait_for_rows_count_is_exact_and_at_least_is_explicit(lake: LakehouseLibrary, table: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match=r"Expected exactly 1 row\(s\) in .* found 2, 1 more than expected"):
+        kw(lake, "Wait For Rows", table, correlation_id="cid-a", count=1, timeout="10 s")
+    assert time.monotonic() - started < 5  # a surplus fails at once, not at the timeout
+    rows = kw(lake, "Wait For Rows", table, correlation_id="cid-a", assertion_operator=AssertionOperator[">="],
+              assertion_expected="1", timeout="2 s")
+    assert len(rows) == 2
+    assert len(kw(lake, "Wait For Rows", table, timeout="2 s")) == 3  # neither: at least one row
 
 
 def test_bad_sql_and_unknown_tables_fail_at_once_not_as_timeouts(lake: LakehouseLibrary, table: str) -> None:
@@ -179,25 +202,17 @@ def test_table_should_contain_rows_logs_a_row_diff(lake: LakehouseLibrary, table
     )
 
 
-def test_raw_bronze_rows_are_found_by_the_correlation_id_inside_the_json(lake: LakehouseLibrary) -> None:
-    name = f"bronze.test_raw_{uuid.uuid4().hex[:8]}"
-    write(
-        name,
-        [
-            {"_raw_value": '{"correlation_id": "cid-raw", "x": 1}', "_kafka_offset": 1},
-            {"_raw_value": "not json at all", "_kafka_offset": 2},
-        ],
-    )
-    try:
-        assert kw(lake, "Get Row Count", name, correlation_id="cid-raw") == 1
-    finally:
-        kw(lake, "Delete Table Objects", name)
-    with pytest.raises(TableNotFound):
-        kw(lake, "Get Row Count", name)
+def test_tables_resolve_to_the_targets_buckets(table: str) -> None:
+    _, name = table.split(".")
+    other = lh_target.current().with_overrides(buckets={"bronze": "nb-b", "silver": "nb-s", "gold": "nb-g"})
+    lib = LakehouseLibrary(target=other.to_dict())
+    with pytest.raises(TableNotFound, match=f"s3://nb-s/{name}"):
+        kw(lib, "Get Row Count", table)
+    lib.close()
 
 
 def test_engine_is_usable_standalone_and_closes(table: str) -> None:
-    with DeltaQueryEngine(lhkit.current()) as engine:
+    with DeltaQueryEngine(lh_target.current()) as engine:
         assert engine.query(f"SELECT count(*) AS n FROM {table}") == [{"n": 3}]
         assert engine.query("SELECT $x AS v", {"x": 5}) == [{"v": 5}]
     assert engine._con is None
@@ -218,13 +233,13 @@ def test_unreachable_s3_fails_fast() -> None:
 
 
 def test_secret_key_never_appears_in_logs_or_errors(caplog: Any) -> None:
-    secret = lhkit.current().s3_secret_key
+    secret = lh_target.current().s3_secret_key
     assert len(secret) >= 16
     caplog.set_level(1)  # everything: robot.api.logger, botocore, urllib3, ...
     errors: list[str] = []
     lib = LakehouseLibrary()
     kw(lib, "List Buckets")
-    kw(lib, "List Objects", "bronze", "")
+    kw(lib, "List Objects", lh_target.current().bucket("bronze"), "")
     for call in (
         lambda: kw(lib, "Query", "SELECT * FROM bronze.no_such_table_x"),
         lambda: kw(lib, "Query", "SELECT * FROM delta_scan('s3://bronze/definitely-missing')"),
