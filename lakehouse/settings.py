@@ -261,7 +261,8 @@ class Settings:
             airflow_user=AIRFLOW_USER,
             airflow_password=self.airflow_password,
             streaming_checkpoint=str(self.streaming_checkpoint_dir),
-            dbt_command=(str(self.dbt_executable),),
+            # dbt loads the project's plugin, which reads the contract from the repository root.
+            dbt_command=("env", f"PYTHONPATH={self.repo_root}", str(self.dbt_executable)),
             dbt_project_dir=str(self.dbt_project_dir),
             dbt_profiles_dir=str(self.dbt_profiles_dir),
             dbt_lock_file=str(self.dbt_lock_file),

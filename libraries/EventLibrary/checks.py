@@ -14,7 +14,7 @@ from lhkit.component import LibraryComponent
 from .factories import TRIP_LIFECYCLE
 from .validation import errors as schema_errors
 
-AREA = "Events"
+AREA = "Event"
 
 
 def contract_topic(name: str) -> Topic:
@@ -70,5 +70,8 @@ class ContractKeywords(LibraryComponent):
 
     @keyword(tags=(AREA, "Getter"))
     def get_trip_lifecycle_steps(self) -> list[str]:
-        """Returns the lifecycle event types in order (``trip.requested`` … ``trip.completed``)."""
+        """Returns the lifecycle event types in order (``trip.requested`` … ``trip.completed``).
+
+        | ${steps}=    Get Trip Lifecycle Steps
+        """
         return [f"trip.{s}" for s in TRIP_LIFECYCLE]

@@ -158,7 +158,7 @@ class MedallionKeywords(LakehouseComponent):
         return rows[0]
 
     @keyword(tags=("Assertion", AREA))
-    def fact_trip_should_be(self, correlation_id: str, **expected: Any) -> dict[str, Any]:
+    def fact_trip_should_be(self, correlation_id: str, **columns: Any) -> dict[str, Any]:
         """The ``gold.fact_trips`` row of ``correlation_id`` has the given column values.
 
         Named arguments are columns; numbers compare by value (``12.50`` equals ``12.5``), ``NULL``
@@ -167,7 +167,7 @@ class MedallionKeywords(LakehouseComponent):
         | Fact Trip Should Be | ${cid} | fare=${trip}[trips][-1][fare] | date_key=${date_key} |
         """
         row = self.get_fact_trip(correlation_id)
-        _should_match(row, expected, f"{FACT_TRIPS} row of '{correlation_id}'")
+        _should_match(row, columns, f"{FACT_TRIPS} row of '{correlation_id}'")
         return row
 
     @keyword(tags=("Assertion", AREA))
@@ -235,7 +235,7 @@ class MedallionKeywords(LakehouseComponent):
         return rows[0] if rows else {}
 
     @keyword(tags=("Assertion", AREA))
-    def gold_revenue_for_day_should_be(self, date_key: int, **expected: Any) -> dict[str, Any]:
+    def gold_revenue_for_day_should_be(self, date_key: int, **columns: Any) -> dict[str, Any]:
         """The day's ``gold.agg_daily_platform_revenue`` row has the given figures.
 
         Named arguments are columns (``completed_trips``, ``payments``, ``gross_revenue``,
@@ -248,8 +248,8 @@ class MedallionKeywords(LakehouseComponent):
         row = self.get_gold_revenue_for_day(date_key)
         if not row:
             raise AssertionError(f"{DAILY_REVENUE} should have a row for day {date_key} with "
-                                 f"{_pairs(expected)}, but has none")
-        _should_match(row, expected, f"{DAILY_REVENUE} row of day {date_key}")
+                                 f"{_pairs(columns)}, but has none")
+        _should_match(row, columns, f"{DAILY_REVENUE} row of day {date_key}")
         return row
 
     @keyword(tags=("Assertion", AREA))
@@ -266,7 +266,7 @@ class MedallionKeywords(LakehouseComponent):
                                  f"{_pairs(row)}")
 
     @keyword(tags=("Assertion", AREA))
-    def gold_zone_demand_for_day_should_be(self, date_key: int, **expected: Any) -> dict[str, Any]:
+    def gold_zone_demand_for_day_should_be(self, date_key: int, **columns: Any) -> dict[str, Any]:
         """The day's totals over every zone and hour of ``gold.agg_hourly_zone_demand`` are as given.
 
         Totals: ``requested_trips``, ``completed_trips``, ``cancelled_trips`` and
@@ -285,8 +285,8 @@ class MedallionKeywords(LakehouseComponent):
         totals = rows[0]
         if totals["requested_trips"] is None:
             raise AssertionError(f"{ZONE_DEMAND} should have rows for day {date_key} with totals "
-                                 f"{_pairs(expected)}, but has none")
-        _should_match(totals, expected, f"{ZONE_DEMAND} totals of day {date_key}")
+                                 f"{_pairs(columns)}, but has none")
+        _should_match(totals, columns, f"{ZONE_DEMAND} totals of day {date_key}")
         return totals
 
     # --- Gold: the DLQ monitor's alert records ----------------------------------------

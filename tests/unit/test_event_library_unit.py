@@ -183,4 +183,4 @@ def test_keyword_tags_come_from_the_closed_vocabulary() -> None:
     lib = EventLibrary()
     for name in lib.get_keyword_names():
         tags = set(lib.get_keyword_tags(name))
-        assert "Events" in tags and tags - {"Events"} <= {"Getter", "Assertion"}, name
+        assert "Event" in tags and tags - {"Event"} <= {"Getter", "Assertion"}, name
