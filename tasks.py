@@ -74,10 +74,22 @@ def provision(c: Context, profile: list[str] | None = None) -> None:
     c.run(" ".join([sys.executable, "-m", "lakehouse.provision", *args]))
 
 
+def _provision(profiles: list[str], env: dict[str, str] | None = None) -> None:
+    args = [a for p in profiles for a in ("--profile", p)]
+    subprocess.run([sys.executable, "-m", "lakehouse.provision", *args], cwd=ROOT, env=env, check=True)
+
+
 def _up(c: Context, profiles: list[str], env: dict[str, str] | None = None) -> dict:
-    provision_args = [a for p in profiles for a in ("--profile", p)]
-    subprocess.run([sys.executable, "-m", "lakehouse.provision", *provision_args], cwd=ROOT, env=env, check=True)
-    return json.loads(_platform("up", *provision_args, "--json", env=env, capture=True))
+    """Provision what is missing (fast when done), then start the profiles and wait until ready."""
+    _provision(profiles, env)
+    args = [a for p in profiles for a in ("--profile", p)]
+    return json.loads(_platform("up", *args, "--json", env=env, capture=True))
+
+
+def _running(profiles: list[str]) -> set[str]:
+    """Services running now (after provisioning, so the platform's CLI has its environment)."""
+    _provision(profiles)
+    return {s["name"] for s in json.loads(_platform("status", "--json", capture=True)) if s["state"] == "RUNNING"}
 
 
 @task(iterable=["profile"], help={"profile": "profile to start (repeatable); dependencies are followed"})
@@ -161,7 +173,7 @@ def run(c: Context, suite: list[str] | None = None, keep: bool = False, processe
     contract = _describe()
     profiles = _profiles_with_deps(_suite_profiles(paths), contract)
     _say(f"suites {' '.join(paths)} need profiles: {', '.join(profiles)}")
-    before = {s["name"] for s in json.loads(_platform("status", "--json", capture=True)) if s["state"] == "RUNNING"}
+    before = _running(profiles)
     report = _up(c, profiles)
     _say(f"platform ready in {report['seconds']:.1f} s")
     extra = [f"--include {i}" for i in include or []] + [f"--exclude {e}" for e in exclude or []]
@@ -223,7 +235,7 @@ def test(c: Context, keep: bool = False) -> None:
     docs(c)
     contract = _describe()
     profiles = _profiles_with_deps([*_suite_profiles(["suites"]), "core"], contract)
-    before = {s["name"] for s in json.loads(_platform("status", "--json", capture=True)) if s["state"] == "RUNNING"}
+    before = _running(profiles)
     report = _up(c, profiles)
     _say(f"platform ({', '.join(profiles)}) ready in {report['seconds']:.1f} s")
     failures = []
