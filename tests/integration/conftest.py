@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from contract.platform import PlatformContract, closure, profiles_of
-from tests.faults.cli import platform_cli
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.faults.cli import ROOT, platform_cli
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,6 +41,9 @@ def platform(request: pytest.FixtureRequest, target: PlatformContract) -> Platfo
         for mark in item.iter_markers("profiles"):
             wanted.update(mark.args)
     profiles = profiles_of(closure(target.service_catalogue(), wanted or {"core"}))
+    args = [a for p in profiles for a in ("--profile", p)]
+    # Install what is missing first (fast when done), as ./lh up does.
+    subprocess.run([sys.executable, "-m", "lakehouse.provision", *args], cwd=ROOT, check=True)
     platform_cli("up", *(a for p in profiles for a in ("--profile", p)), "--json")
     return target
 
