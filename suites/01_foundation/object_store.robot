@@ -14,21 +14,22 @@ Test Tags        profile:core    area:s3
 
 *** Test Cases ***
 Medallion Buckets Exist
-    [Documentation]    s3-init creates bronze, silver and gold.
+    [Documentation]    The bucket of each layer exists under the target's name for it (s3-init creates them).
     ${buckets}=    List Buckets
-    Should Contain    ${buckets}    bronze
-    Should Contain    ${buckets}    silver
-    Should Contain    ${buckets}    gold
+    Should Contain    ${buckets}    ${LH_TARGET}[buckets][bronze]
+    Should Contain    ${buckets}    ${LH_TARGET}[buckets][silver]
+    Should Contain    ${buckets}    ${LH_TARGET}[buckets][gold]
 
 S3 Round Trip Works
     [Documentation]    Write, list, read and delete an object under a prefix unique to this test.
     [Tags]    smoke
     ${cid}=    New Correlation Id    prefix=s3rt
     VAR    ${key}    _foundation/${cid}/hello.json
-    Put Object    bronze    ${key}    {"correlation_id": "${cid}"}
-    Object Should Exist    bronze    ${key}
-    ${body}=    Get Object    bronze    ${key}
+    VAR    ${bucket}    ${LH_TARGET}[buckets][bronze]
+    Put Object    ${bucket}    ${key}    {"correlation_id": "${cid}"}
+    Object Should Exist    ${bucket}    ${key}
+    ${body}=    Get Object    ${bucket}    ${key}
     Should Be Equal    ${body}    {"correlation_id": "${cid}"}
-    ${deleted}=    Delete Objects With Prefix    bronze    _foundation/${cid}/
+    ${deleted}=    Delete Objects With Prefix    ${bucket}    _foundation/${cid}/
     Should Be Equal As Integers    ${deleted}    1
-    Object Should Not Exist    bronze    ${key}
+    Object Should Not Exist    ${bucket}    ${key}
