@@ -75,3 +75,32 @@ def test_robot_wrapper_reports_one_summary_line() -> None:
 @pytest.mark.parametrize(("value", "seconds"), [(None, 7.0), ("", 7.0), (3, 3.0), ("1 min 5 s", 65.0), ("250ms", 0.25)])
 def test_to_seconds(value: object, seconds: float) -> None:
     assert to_seconds(value, 7.0) == seconds
+
+
+def test_a_second_holder_in_the_same_process_times_out_instead_of_blocking(tmp_path) -> None:
+    import threading
+
+    from lhcommon.locks import LockTimeout, exclusive_lock
+
+    lock = tmp_path / "x.lock"
+    held, release, errors = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with exclusive_lock(lock, 5, "first"):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(5)
+    try:
+        with exclusive_lock(lock, 0.3, "second"):
+            errors.append("acquired a lock another thread holds")
+    except LockTimeout as error:
+        assert "another thread of this process" in str(error)
+    else:
+        errors.append("no LockTimeout")
+    finally:
+        release.set()
+        thread.join(10)
+    assert not errors, errors
