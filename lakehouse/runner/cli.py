@@ -11,6 +11,7 @@ contract, see ``docs/architecture.md``)::
     health NAME [--json]                                {"ok": bool, "detail": str}
     logs NAME [--lines N]                               text
     memory NAME [--json]                                MemoryUsage
+    serve                                               a session: one JSON request per stdin line
 
 JSON shapes are ``dataclasses.asdict`` of :mod:`contract.lifecycle`. Without ``--json`` the
 output is for people. Exit status: 0 done, 3 ``LifecycleError``, 4 ``UnsupportedOperation``
@@ -23,6 +24,9 @@ library, ``contract`` and the catalogue's declarations.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -184,7 +188,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def serve(stdin: IO[str], stdout: IO[str], backend: BackendFactory = _embedded) -> int:
+    """A lifecycle session: each stdin line is ``{"argv": [verb, ...]}``, each answer one stdout line
+    ``{"rc": int, "stdout": str, "stderr": str}``, exactly what the one-shot command would give.
+
+    The toolkit's embedded backend keeps one session open, so a call costs a round trip instead
+    of an interpreter start (a kill must land within milliseconds of the moment it was aimed at).
+    """
+    cached = functools.cache(backend)
+    for line in stdin:
+        if not line.strip():
+            continue
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = main(json.loads(line)["argv"], backend=cached, out=out)
+            except SystemExit as exit_:  # argparse: bad arguments
+                rc = exit_.code if isinstance(exit_.code, int) else 2
+            except Exception as error:  # an unexpected failure answers like the one-shot command would
+                print(f"{type(error).__name__}: {error}", file=sys.stderr)
+                rc = 1
+        stdout.write(json.dumps({"rc": rc, "stdout": out.getvalue(), "stderr": err.getvalue()}) + "\n")
+        stdout.flush()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, backend: BackendFactory = _embedded, out: IO[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["serve"]:
+        return serve(sys.stdin, sys.stdout, backend)
     args = build_parser().parse_args(argv)
     run = _Run(args, out or sys.stdout, backend)
     try:

@@ -27,7 +27,8 @@ class PlatformContext(LibraryContext):
 
     @property
     def backend(self) -> PlatformBackend:
-        return self.resource("backend", lambda: backend_for(self.target, self._backend_kind))
+        return self.resource("backend", lambda: backend_for(self.target, self._backend_kind),
+                             close=lambda backend: getattr(backend, "close", lambda: None)())
 
     def catalogue(self) -> dict[str, ServiceInfo]:
         return self.backend.catalogue()  # type: ignore[attr-defined]

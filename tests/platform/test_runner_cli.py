@@ -233,3 +233,25 @@ def test_http_probe_with_expect_reads_the_json_component() -> None:
         assert check(Probe("http", url, expect="dag_processor.status=healthy"), settings)[0]
     finally:
         server.shutdown()
+
+
+def test_serve_answers_each_request_line_like_the_one_shot_command() -> None:
+    """The session the toolkit keeps open: one JSON answer per request, errors and bad arguments included,
+    and one backend for the whole session."""
+    from lakehouse.runner.cli import serve
+
+    made: list[FakeBackend] = []
+
+    def factory() -> FakeBackend:
+        made.append(FakeBackend())
+        return made[-1]
+
+    requests = [["status", "kafka", "--json"], ["status", "kafka", "--json"], ["kill", "kafka"], ["bogus"]]
+    stdin = io.StringIO("".join(json.dumps({"argv": a}) + "\n" for a in requests))
+    stdout = io.StringIO()
+    assert serve(stdin, stdout, factory) == 0
+    answers = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    assert [a["rc"] for a in answers] == [0, 0, 0, 2]
+    assert json.loads(answers[0]["stdout"])[0]["name"] == "kafka"
+    assert "invalid choice" in answers[3]["stderr"]
+    assert len(made) == 1, "one backend per session"

@@ -1,14 +1,18 @@
-"""The embedded backend: the platform's own lifecycle CLI (``control_command``), called per operation.
+"""The embedded backend: the platform's own lifecycle CLI (``control_command``).
 
 The CLI prints JSON in the shapes of :mod:`contract.lifecycle`; a ``LifecycleError`` exits 3
-and an ``UnsupportedOperation`` 4, with the message on stderr. Catalogue facts come from the
-target's ``services`` (the platform's ``describe`` output), so reading them costs no call.
+and an ``UnsupportedOperation`` 4, with the message on stderr. Calls go through one long-lived
+``serve`` session of the CLI (a round trip of milliseconds: a hard kill must land while the
+batch it aims at is still being written); when no session can run, each call starts the command.
+Catalogue facts come from the target's ``services`` (the platform's ``describe`` output).
 """
 
 from __future__ import annotations
 
 import json
+import select
 import subprocess
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,9 +43,55 @@ class EmbeddedCliBackend(PlatformBackend):
             )
         self.target = target
         self._catalogue = target.service_catalogue()
+        self._session: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
 
     # --- plumbing ----------------------------------------------------------------------
     def _call(self, *args: str, timeout: float = CALL_TIMEOUT) -> str:
+        with self._lock:
+            answer = self._ask_session(list(args), timeout)
+        if answer is None:
+            return self._call_once(*args, timeout=timeout)
+        return self._check(args, answer["rc"], answer["stdout"], answer["stderr"])
+
+    def _ask_session(self, argv: list[str], timeout: float) -> dict[str, Any] | None:
+        """One request to the ``serve`` session (started on first use); None when it cannot answer."""
+        if self._session is None or self._session.poll() is not None:
+            try:
+                self._session = subprocess.Popen(
+                    [*self.target.control_command, "serve"], cwd=self.target.control_cwd or None, text=True,
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=1,
+                )
+            except OSError:
+                self._session = None
+                return None
+        session = self._session
+        assert session.stdin is not None and session.stdout is not None
+        try:
+            session.stdin.write(json.dumps({"argv": argv}) + "\n")
+            session.stdin.flush()
+            ready, _, _ = select.select([session.stdout], [], [], timeout)
+            line = session.stdout.readline() if ready else ""
+        except OSError:
+            line = ""
+        if not line:
+            self.close()
+            if not ready:
+                raise LifecycleError(f"Lifecycle CLI '{' '.join(argv)}' did not answer within {timeout:.0f} s")
+            return None  # the session died: the one-shot command reports why
+        return json.loads(line)
+
+    def close(self) -> None:
+        """End the session (library close)."""
+        session, self._session = self._session, None
+        if session is not None and session.poll() is None:
+            session.stdin.close()  # type: ignore[union-attr]
+            try:
+                session.wait(5)
+            except subprocess.TimeoutExpired:
+                session.kill()
+
+    def _call_once(self, *args: str, timeout: float = CALL_TIMEOUT) -> str:
         argv = [*self.target.control_command, *args]
         try:
             proc = subprocess.run(
@@ -54,10 +104,14 @@ class EmbeddedCliBackend(PlatformBackend):
             ) from None
         except subprocess.TimeoutExpired:
             raise LifecycleError(f"Lifecycle CLI '{' '.join(args)}' did not answer within {timeout:.0f} s") from None
-        if proc.returncode == 0:
-            return proc.stdout
-        message = mask((proc.stderr or proc.stdout).strip()) or f"exit status {proc.returncode}"
-        if proc.returncode == 4:
+        return self._check(args, proc.returncode, proc.stdout, proc.stderr)
+
+    @staticmethod
+    def _check(args: Iterable[str], rc: int, stdout: str, stderr: str) -> str:
+        if rc == 0:
+            return stdout
+        message = mask((stderr or stdout).strip()) or f"lifecycle CLI '{' '.join(args)}': exit status {rc}"
+        if rc == 4:
             raise UnsupportedOperation(message)
         raise LifecycleError(message)
 
