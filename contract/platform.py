@@ -29,7 +29,7 @@ from contract.topics import TOPICS, Topic, topic
 
 PROFILES: tuple[str, ...] = ("core", "data-platform", "quality-orchestration", "monitoring", "bi", "airflow2-compat")
 BACKENDS: tuple[str, ...] = ("embedded", "compose", "external")
-SECRET_FIELDS: tuple[str, ...] = ("s3_secret_key", "airflow_password")
+SECRET_FIELDS: tuple[str, ...] = ("s3_secret_key", "airflow_password", "superset_password")
 PROBE_KINDS: tuple[str, ...] = ("kafka", "schema_registry", "s3", "http", "tcp", "exited_ok")
 
 
@@ -147,6 +147,13 @@ class PlatformContract:
     airflow_url: str = ""
     airflow_user: str = ""
     airflow_password: str = ""
+    # monitoring: Prometheus (PromQL, targets, rules) and Alertmanager (alerts).
+    prometheus_url: str = ""
+    alertmanager_url: str = ""
+    # bi: Superset (REST API and the dashboards a user opens).
+    superset_url: str = ""
+    superset_user: str = ""
+    superset_password: str = ""
     # Where the streaming job keeps its checkpoint (a local path); "Delete Streaming Checkpoint" removes it.
     streaming_checkpoint: str = ""
     # --- dbt (the platform's own installation) ---------------------------------------------
@@ -290,6 +297,16 @@ class PlatformContract:
                     Probe("http", self.airflow_url.rstrip("/") + "/api/v2/monitor/health"),
                 )
             )
+        if self.prometheus_url:
+            found.append(
+                ServiceInfo("prometheus", "monitoring", Probe("http", self.prometheus_url.rstrip("/") + "/-/ready"))
+            )
+        if self.alertmanager_url:
+            found.append(
+                ServiceInfo("alertmanager", "monitoring", Probe("http", self.alertmanager_url.rstrip("/") + "/-/ready"))
+            )
+        if self.superset_url:
+            found.append(ServiceInfo("superset", "bi", Probe("http", self.superset_url.rstrip("/") + "/health")))
         return tuple(found)
 
     def public_dict(self, mask: str = "***") -> dict[str, Any]:

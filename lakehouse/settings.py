@@ -37,12 +37,30 @@ DEFAULT_PORTS: dict[str, int] = {
     "postgres": 15432,
     "airflow": 18080,
     "airflow2": 18082,
+    # monitoring
+    "prometheus": 19090,
+    "alertmanager": 19095,
+    "alertmanager_cluster": 19096,
+    "statsd_exporter": 19102,
+    "statsd_udp": 19125,
+    "kafka_jmx": 19414,
+    "process_exporter": 19256,
+    # bi
+    "superset": 18088,
 }
 
 S3_ACCESS_KEY = "lakehouse"
 S3_REGION = "us-east-1"
 AIRFLOW_USER = "admin"
-SECRET_NAMES = ("s3_secret_key", "airflow_password", "airflow_jwt_secret", "airflow_secret_key")
+SUPERSET_USER = "admin"
+SECRET_NAMES = (
+    "s3_secret_key",
+    "airflow_password",
+    "airflow_jwt_secret",
+    "airflow_secret_key",
+    "superset_password",
+    "superset_secret_key",
+)
 
 
 @dataclass(frozen=True)
@@ -197,6 +215,27 @@ class Settings:
         """Airflow 2.11 (``/api/v1``), only for the AirflowLibrary compatibility tests."""
         return f"http://{self.host}:{self.ports['airflow2']}"
 
+    @property
+    def superset_password(self) -> str:
+        return self._secrets["superset_password"]
+
+    @property
+    def superset_secret_key(self) -> str:
+        """Superset's Flask ``SECRET_KEY`` (sessions, CSRF, encrypted database credentials)."""
+        return self._secrets["superset_secret_key"]
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://{self.host}:{self.ports['prometheus']}"
+
+    @property
+    def alertmanager_url(self) -> str:
+        return f"http://{self.host}:{self.ports['alertmanager']}"
+
+    @property
+    def superset_url(self) -> str:
+        return f"http://{self.host}:{self.ports['superset']}"
+
     # --- names ---------------------------------------------------------------------
     @property
     def topic_prefix(self) -> str:
@@ -260,6 +299,11 @@ class Settings:
             airflow_url=self.airflow_url,
             airflow_user=AIRFLOW_USER,
             airflow_password=self.airflow_password,
+            prometheus_url=self.prometheus_url,
+            alertmanager_url=self.alertmanager_url,
+            superset_url=self.superset_url,
+            superset_user=SUPERSET_USER,
+            superset_password=self.superset_password,
             streaming_checkpoint=str(self.streaming_checkpoint_dir),
             # dbt loads the project's plugin, which reads the contract from the repository root.
             dbt_command=("env", f"PYTHONPATH={self.repo_root}", str(self.dbt_executable)),

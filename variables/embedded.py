@@ -29,8 +29,9 @@ def describe() -> PlatformContract:
     argv = [str(python if python.exists() else sys.executable), "-m", "lakehouse.runner", "describe", "--json"]
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False, timeout=60)
     if proc.returncode != 0:
-        raise RuntimeError(f"The embedded platform could not describe itself ({' '.join(argv[1:])}): "
-                           f"{proc.stderr.strip()[-2000:]}")
+        raise RuntimeError(
+            f"The embedded platform could not describe itself ({' '.join(argv[1:])}): {proc.stderr.strip()[-2000:]}"
+        )
     return PlatformContract.from_mapping(json.loads(proc.stdout))
 
 

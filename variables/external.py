@@ -22,8 +22,24 @@ from contract.layout import LAYERS
 from contract.platform import PlatformContract
 from lhkit.target import as_variables
 
-_FIELDS = ("kafka_bootstrap", "schema_registry_url", "s3_endpoint", "s3_region", "s3_access_key", "s3_secret_key",
-           "streaming_metrics_url", "airflow_url", "airflow_user", "airflow_password", "topic_prefix")
+_FIELDS = (
+    "kafka_bootstrap",
+    "schema_registry_url",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key",
+    "s3_secret_key",
+    "streaming_metrics_url",
+    "airflow_url",
+    "airflow_user",
+    "airflow_password",
+    "topic_prefix",
+    "prometheus_url",
+    "alertmanager_url",
+    "superset_url",
+    "superset_user",
+    "superset_password",
+)
 
 
 def contract_from_environment(env: os._Environ[str] | dict[str, str] = os.environ) -> PlatformContract:
