@@ -38,7 +38,7 @@ DEFAULT_PORTS: dict[str, int] = {
     "airflow": 18080,
     "airflow2": 18082,
     # monitoring
-    "prometheus": 19090,
+    "prometheus": 19190,
     "alertmanager": 19095,
     "alertmanager_cluster": 19096,
     "statsd_exporter": 19102,
