@@ -11,6 +11,7 @@ from lhkit.component import KeywordLibrary, LibraryContext
 from .counts import RowCount
 from .diff import RowDiff, compare_rows
 from .engine import DeltaQueryEngine, LakehouseError, QueryError, StorageUnavailable, TableNotFound
+from .lineage import LineageKeywords
 from .medallion import MedallionKeywords
 from .objects import ObjectKeywords
 from .query import QueryKeywords
@@ -97,5 +98,12 @@ class LakehouseLibrary(KeywordLibrary):
         """
         ctx = LibraryContext(target, timeout, overrides={"s3_endpoint": s3_endpoint}, requires=("s3_endpoint",))
         super().__init__(
-            ctx, [ObjectKeywords(ctx), TableKeywords(ctx), QueryKeywords(ctx), MedallionKeywords(ctx)]
+            ctx,
+            [
+                ObjectKeywords(ctx),
+                TableKeywords(ctx),
+                QueryKeywords(ctx),
+                MedallionKeywords(ctx),
+                LineageKeywords(ctx),
+            ],
         )

@@ -80,8 +80,9 @@ def log_table(
     caption: str = "",
     level: str = "INFO",
     limit: int = 50,
+    row_styles: Sequence[str] | None = None,
 ) -> None:
-    logger.write(table_html(rows, columns, caption=caption, limit=limit), level, html=True)
+    logger.write(table_html(rows, columns, caption=caption, limit=limit, row_styles=row_styles), level, html=True)
 
 
 def json_html(value: Any, *, title: str = "") -> str:
