@@ -17,6 +17,7 @@ from .client import (
     SchemaType,
     SubjectNotFound,
 )
+from .evolution import EvolutionKeywords, SchemaChange
 from .keywords import CompatibilityKeywords, SchemaKeywords, SubjectKeywords
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "IncompatibleSchema",
     "RegistryError",
     "RegistryUnavailable",
+    "SchemaChange",
     "SchemaRegistryLibrary",
     "SchemaType",
     "SubjectNotFound",
@@ -65,6 +67,11 @@ class SchemaRegistryLibrary(KeywordLibrary):
     reports as an error, not as "incompatible". Apicurio also answers "compatible" for a subject
     that does not exist; the library checks that the subject exists first and fails otherwise.
 
+    = Evolution =
+    `Evolve Schema` derives the next version of a schema by one change named as in Confluent's
+    compatibility documentation (``add optional field``, ``add required field``,
+    ``delete optional field``, ...), for tests of a subject's compatibility level.
+
     = Assertions =
     Getters (`List Subjects`, `List Schema Versions`, `Get Compatibility`) take AssertionEngine's
     ``assertion_operator``, ``assertion_expected`` and ``message``; with ``retry_timeout`` they
@@ -97,4 +104,6 @@ class SchemaRegistryLibrary(KeywordLibrary):
         ``timeout``: the limit of every registry request (default 30 s).
         """
         ctx = LibraryContext(target, timeout, overrides={"schema_registry_url": url}, requires=("schema_registry_url",))
-        super().__init__(ctx, [SubjectKeywords(ctx), SchemaKeywords(ctx), CompatibilityKeywords(ctx)])
+        super().__init__(
+            ctx, [SubjectKeywords(ctx), SchemaKeywords(ctx), CompatibilityKeywords(ctx), EvolutionKeywords(ctx)]
+        )
