@@ -15,6 +15,7 @@ from .lineage import LineageKeywords
 from .medallion import MedallionKeywords
 from .objects import ObjectKeywords
 from .query import QueryKeywords
+from .s3api import S3ApiKeywords
 from .tables import TableKeywords
 
 __all__ = [
@@ -79,6 +80,11 @@ class LakehouseLibrary(KeywordLibrary):
     (import argument, 60 s) and report the last count and the time waited. S3 calls time out
     after a few seconds when the endpoint is down.
 
+    = S3 API features =
+    `Upload Object In Parts` (multipart upload), `Create Presigned Url` (SigV4 presigned GET),
+    `List Object Pages` (``MaxKeys`` and continuation tokens) and `Get S3 Error With Credentials`
+    expose single S3 API features for compatibility tests of the object store.
+
     = Destructive keywords =
     `Delete Objects With Prefix` and `Delete Table Objects` refuse to run unless the target is a
     test environment.
@@ -101,6 +107,7 @@ class LakehouseLibrary(KeywordLibrary):
             ctx,
             [
                 ObjectKeywords(ctx),
+                S3ApiKeywords(ctx),
                 TableKeywords(ctx),
                 QueryKeywords(ctx),
                 MedallionKeywords(ctx),
