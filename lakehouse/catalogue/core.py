@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from lakehouse.catalogue.base import Jvm, Probe, Service
 from lakehouse.provision.core import APICURIO_JAVA_RELEASE, apicurio_dir, kafka_lib_dir
+from lakehouse.provision.monitoring import jmx_agent_jar
 from lakehouse.settings import Settings
 
 PROFILE = "core"
 
 KAFKA_HEAP_MB = 384
 REGISTRY_HEAP_MB = 192
+
+
+def kafka_jmx_agent(s: Settings) -> list[str]:
+    """The Prometheus JMX exporter agent on ``127.0.0.1:<kafka_jmx>``, **only when its jar is provisioned**
+    (``python -m lakehouse.provision --profile monitoring``): without it Kafka starts exactly as before."""
+    jar = jmx_agent_jar(s)
+    if not jar.exists():
+        return []
+    config = s.repo_root / "lakehouse" / "monitoring" / "kafka-jmx.yml"
+    return [f"-javaagent:{jar}={s.host}:{s.ports['kafka_jmx']}:{config}"]
 
 
 def services(settings: Settings) -> list[Service]:
@@ -19,12 +30,14 @@ def services(settings: Settings) -> list[Service]:
     b = s.ports["s3_base"]
     weed = str(s.platform_venv_dir / "bin" / "weed")
     cds = s.artifacts_dir / "cds"
+    agent = kafka_jmx_agent(s)
     return [
         Service(
             name="kafka",
             profile=PROFILE,
             description="Apache Kafka 4.x, one KRaft broker+controller",
-            jvm=Jvm(17, str(cds / "kafka.jsa")),
+            # No class-data archive with the agent: Java 17 refuses to dump one while an agent runs.
+            jvm=Jvm(17, "" if agent else str(cds / "kafka.jsa")),
             command=[
                 f"-Xms{KAFKA_HEAP_MB // 2}m",
                 f"-Xmx{KAFKA_HEAP_MB}m",
@@ -33,6 +46,7 @@ def services(settings: Settings) -> list[Service]:
                 "-Djava.awt.headless=true",
                 f"-Dkafka.logs.dir={kafka_dir / 'logs'}",
                 f"-Dlog4j2.configurationFile={kafka_dir / 'log4j2.properties'}",
+                *agent,
                 "-cp",
                 f"{kafka_lib_dir(s)}/*",
                 "kafka.Kafka",

@@ -142,6 +142,14 @@ def airflow3_env(s: Settings) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "0",
         "AIRFLOW__DAG_PROCESSOR__STALE_DAG_THRESHOLD": "10",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        # StatsD over UDP to the monitoring profile's statsd_exporter (lost if it is not running).
+        # Modern names with InfluxDB-style tags (dag_id=...), which statsd_exporter turns into labels.
+        "AIRFLOW__METRICS__STATSD_ON": "True",
+        "AIRFLOW__METRICS__STATSD_HOST": s.host,
+        "AIRFLOW__METRICS__STATSD_PORT": str(s.ports["statsd_udp"]),
+        "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
+        "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
+        "AIRFLOW__METRICS__LEGACY_NAMES_ON": "False",
         **_task_env(s),
     }
 

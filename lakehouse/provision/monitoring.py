@@ -28,8 +28,11 @@ from lakehouse.settings import Settings
 JMX_EXPORTER_VERSION = "1.0.1"
 STATSD_EXPORTER_VERSION = "v0.31.0"
 APT_PACKAGES = ("prometheus", "prometheus-alertmanager")
-BINARIES = {"prometheus": "/usr/bin/prometheus", "promtool": "/usr/bin/promtool",
-            "alertmanager": "/usr/bin/prometheus-alertmanager"}
+BINARIES = {
+    "prometheus": "/usr/bin/prometheus",
+    "promtool": "/usr/bin/promtool",
+    "alertmanager": "/usr/bin/prometheus-alertmanager",
+}
 
 
 def monitoring_dir(settings: Settings) -> Path:
@@ -52,8 +55,11 @@ def _spec() -> str:
 def provision(settings: Settings, log: Callable[[str], None]) -> None:
     target = monitoring_dir(settings)
     key = _spec()
-    present = all(Path(p).exists() for p in BINARIES.values()) and jmx_agent_jar(settings).exists() and \
-        statsd_exporter_bin(settings).exists()
+    present = (
+        all(Path(p).exists() for p in BINARIES.values())
+        and jmx_agent_jar(settings).exists()
+        and statsd_exporter_bin(settings).exists()
+    )
     if present and is_current(target, key):
         return
     started = time.monotonic()

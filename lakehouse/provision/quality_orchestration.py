@@ -47,7 +47,7 @@ class AirflowVenv:
 
 AIRFLOW3 = AirflowVenv(
     "airflow3",
-    ("apache-airflow[postgres]==3.3.2", "deltalake>=1.1", "pyarrow>=16"),
+    ("apache-airflow[postgres,statsd]==3.3.2", "deltalake>=1.1", "pyarrow>=16"),
     "2026-09-18T00:00:00Z",  # 3.3.2 was uploaded 2026-09-17
 )
 AIRFLOW2 = AirflowVenv(
