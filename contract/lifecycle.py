@@ -74,6 +74,28 @@ class UpReport:
     ready_after: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class ResetReport:
+    """What a table reset did (``reset --layer L [--table T ...]``): see :meth:`PlatformBackend.reset_tables`."""
+
+    layer: str
+    tables: list[str]
+    # Locks taken, with the seconds spent waiting for each.
+    locks: dict[str, float] = field(default_factory=dict)
+    # Writers stopped for the reset, and those started again afterwards.
+    stopped: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+    objects_deleted: dict[str, int] = field(default_factory=dict)
+    # Bronze: end offsets of the reset tables' topics, read with the writer stopped
+    # ({physical topic: {partition: offset}}), and where the writer starts again (every topic).
+    end_offsets: dict[str, dict[str, int]] = field(default_factory=dict)
+    starting_offsets: dict[str, dict[str, int]] = field(default_factory=dict)
+    recreated: list[str] = field(default_factory=list)
+    # Seconds per step, in order, and in all.
+    steps: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
 class PlatformBackend(ABC):
     name: str
 
@@ -112,3 +134,13 @@ class PlatformBackend(ABC):
 
     @abstractmethod
     def service_names(self) -> list[str]: ...
+
+    def reset_tables(
+        self, layer: str, tables: Iterable[str] | None = None, resume: bool = True, timeout: float | None = None
+    ) -> ResetReport:
+        """Empty a layer's tables (or the named ones) safely: stop their writers, delete the objects,
+        recreate the empty tables, and resume the writers so that exactly the events published after
+        the reset began reach them. ``resume=False`` leaves the writers stopped.
+
+        Backends that cannot stop the platform's writers refuse it."""
+        raise UnsupportedOperation(f"The {self.name} backend cannot reset tables")

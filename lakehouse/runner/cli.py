@@ -11,6 +11,7 @@ contract, see ``docs/architecture.md``)::
     health NAME [--json]                                {"ok": bool, "detail": str}
     logs NAME [--lines N]                               text
     memory NAME [--json]                                MemoryUsage
+    reset --layer L [--table T ...] [--no-resume] [--timeout S] [--json]   ResetReport (lakehouse.runner.reset)
     serve                                               a session: one JSON request per stdin line
 
 JSON shapes are ``dataclasses.asdict`` of :mod:`contract.lifecycle`. Without ``--json`` the
@@ -145,6 +146,18 @@ def _memory(run: _Run) -> int:
     return 0
 
 
+def _reset(run: _Run) -> int:
+    from lakehouse.runner.reset import reset
+
+    report = reset(run.backend, run.args.layer, run.args.table, resume=not run.args.no_resume,  # type: ignore[arg-type]
+                   timeout=run.args.timeout)
+    deleted = ", ".join(f"{t} {n}" for t, n in report.objects_deleted.items())
+    run.emit(asdict(report), f"reset {report.layer}: {', '.join(report.tables)}; objects deleted: {deleted}; "
+                             f"stopped {report.stopped or '-'}, resumed {report.resumed or '-'} "
+                             f"in {report.seconds:.1f} s")
+    return 0
+
+
 # --- arguments -----------------------------------------------------------------------------
 def _seconds(text: str) -> float:
     try:
@@ -185,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     logs = verb("logs", _logs, "the tail of a service's log", service=True)
     logs.add_argument("--lines", type=int, default=50, help="how many lines (default 50)")
     verb("memory", _memory, "RSS and cgroup memory figures of a service", service=True)
+    reset = verb("reset", _reset, "empty a layer's tables (or --table ones) safely: stop writers, delete "
+                 "objects, recreate, resume from consistent offsets", timeout=True)
+    reset.add_argument("--layer", required=True, choices=("bronze", "silver", "gold"))
+    reset.add_argument("--table", action="append", help="a table of the layer; repeat for several (default: all)")
+    reset.add_argument("--no-resume", action="store_true", help="leave the stopped writers stopped")
     return parser
 
 

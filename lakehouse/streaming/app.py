@@ -14,7 +14,8 @@ for that table and is skipped there.
 Deleting the checkpoint therefore also changes the app id, so the restarted
 query (batch ids from 0 again) cannot have its writes skipped silently. It then
 resumes after the highest offsets already in Bronze and the DLQ, so no record is
-written twice either.
+written twice either, or later where a table reset seeded the fresh checkpoint with
+``starting-offsets.json`` (see :mod:`lakehouse.runner.reset`).
 
 Run with the Spark venv's python: ``python -m lakehouse.streaming``.
 Names, endpoints and the checkpoint come from :class:`lakehouse.settings.Settings`
@@ -45,6 +46,7 @@ from contract.layout import DLQ_TABLE, PARTITION_COLUMN, arrow_schema, bronze_ta
 from contract.platform import PlatformContract
 from contract.storage import spark_s3a_conf
 from lakehouse.provision.data_platform import spark_jars
+from lakehouse.runner.reset import merge_start, read_starting_offsets
 from lakehouse.settings import Settings
 from lakehouse.streaming.metrics import Metrics, serve
 from lakehouse.streaming.routing import DEFAULT_MAX_BYTES, logical_topics, route, starting_offsets
@@ -323,9 +325,11 @@ def main() -> int:
     log(f"metrics on {settings.streaming_metrics_url}; checkpoint {cfg.checkpoint} ({state}); txnAppId {app_id}")
     log(f"topics {', '.join(contract.topic_names)} -> {contract.layer_root('bronze', 's3a')}/<table>")
     spark = build_spark(settings, contract, cfg)
-    start_spec = starting_offsets(contract, resume_offsets(spark, contract) if fresh else {})
+    # A table reset seeds a fresh checkpoint with where each topic starts (lakehouse.runner.reset).
+    seeded = read_starting_offsets(cfg.checkpoint) if fresh else {}
+    start_spec = starting_offsets(contract, merge_start(resume_offsets(spark, contract), seeded) if fresh else {})
     if fresh:
-        log(f"fresh checkpoint: starting offsets {start_spec}")
+        log(f"fresh checkpoint{' seeded by a table reset' if seeded else ''}: starting offsets {start_spec}")
     stream = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", settings.kafka_bootstrap)

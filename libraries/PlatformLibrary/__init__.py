@@ -12,6 +12,7 @@ from .context import PlatformContext
 from .health import HealthKeywords
 from .lifecycle import LifecycleKeywords
 from .memory import MemoryKeywords
+from .reset import ResetKeywords
 from .restarts import RestartKeywords
 
 __version__ = "0.2.0"
@@ -50,6 +51,12 @@ class PlatformLibrary(KeywordLibrary):
     Start-up is serialized by the platform and is idempotent, so every pabot worker can call
     `Ensure Profiles For Suite` at once: the first starts the services, the others find them running.
 
+    = Resetting tables =
+    `Reset Lakehouse Tables` empties a layer's tables (or chosen ones) the safe way: the platform stops
+    their writers, deletes the objects, re-creates the empty tables with its own init and resumes the
+    writers from consistent offsets, so a table then holds exactly what was published after the reset.
+    It is exclusive (a PabotLib lock under pabot, the platform's reset lock always).
+
     = Restarts =
     `Mark Service State` records a service's process identity; `Service Should Not Have
     Restarted` compares against such a mark (or against the first time this library saw the
@@ -78,7 +85,7 @@ class PlatformLibrary(KeywordLibrary):
         """``target``: a contract mapping to use instead of ``${LH_TARGET}``. ``backend``: override the
         target's backend. ``timeout``: the library-wide default timeout."""
         ctx = PlatformContext(target, timeout, backend=backend)
-        components = [cls(ctx) for cls in (LifecycleKeywords, HealthKeywords, MemoryKeywords, RestartKeywords)]
+        components = [cls(ctx) for cls in (LifecycleKeywords, HealthKeywords, MemoryKeywords, RestartKeywords, ResetKeywords)]
         super().__init__(ctx, components)
 
     # Library listener: keeps the running suite model, whose tests carry the profile tags.

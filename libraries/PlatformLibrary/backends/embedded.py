@@ -20,6 +20,7 @@ from contract.lifecycle import (
     LifecycleError,
     MemoryUsage,
     PlatformBackend,
+    ResetReport,
     ServiceStatus,
     UnsupportedOperation,
     UpReport,
@@ -166,3 +167,15 @@ class EmbeddedCliBackend(PlatformBackend):
 
     def memory(self, name: str) -> MemoryUsage:
         return MemoryUsage(**self._json("memory", name))
+
+    def reset_tables(
+        self, layer: str, tables: Iterable[str] | None = None, resume: bool = True, timeout: float | None = None
+    ) -> ResetReport:
+        """The platform's ``reset --layer L [--table T ...]`` (it stops and resumes its own writers)."""
+        args = ["--layer", layer, *(a for t in tables or () for a in ("--table", t))]
+        if not resume:
+            args.append("--no-resume")
+        if timeout:
+            args += ["--timeout", str(timeout)]
+        # Stop, delete, re-create and a streaming start (its own --timeout) and lock waits.
+        return ResetReport(**self._json("reset", *args, timeout=(timeout or 300) * 2 + 600))

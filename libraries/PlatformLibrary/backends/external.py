@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from contract.lifecycle import MemoryUsage, PlatformBackend, ServiceStatus, UnsupportedOperation, UpReport
+from contract.lifecycle import (
+    MemoryUsage,
+    PlatformBackend,
+    ResetReport,
+    ServiceStatus,
+    UnsupportedOperation,
+    UpReport,
+)
 from contract.platform import PlatformContract, ServiceInfo, closure
 
 from ..probes import check
@@ -85,3 +92,15 @@ class ExternalBackend(PlatformBackend):
 
     def service_names(self) -> list[str]:
         return list(self._catalogue)
+
+    def reset_tables(
+        self, layer: str, tables: Iterable[str] | None = None, resume: bool = True, timeout: float | None = None
+    ) -> ResetReport:
+        """Refused: deleting a table's objects is only safe with its writers stopped, and the toolkit
+        cannot stop an external platform's writers (its streaming job, its dbt runs)."""
+        chosen = ", ".join(tables or ()) or "all tables"
+        raise UnsupportedOperation(
+            f"Cannot reset {layer} ({chosen}) on the external platform '{self.target.name}': deleting a table's "
+            "objects is only safe while its writers are stopped, and the toolkit cannot stop an external "
+            "platform's streaming job or dbt runs. Reset it with the platform's own tooling."
+        )
