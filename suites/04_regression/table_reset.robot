@@ -23,11 +23,12 @@ ${INGEST_TIMEOUT}    3 min
 
 *** Test Cases ***
 After A Reset The Medallion Holds Exactly The Events Published Since
-    [Documentation]    Trip A and its pings reach Bronze, Silver and Gold; then every layer is reset.
-    ...    Pings C are published while the streaming job is stopped by the reset, trip B and pings B
-    ...    after it. Bronze must hold C and B, each once, and nothing of A; Silver and Gold rebuilt
-    ...    by dbt from it must hold trip B only. Deleting objects without stopping the writer, keeping
-    ...    the old checkpoint or restarting from the earliest offsets each leave A in, or lose C.
+    [Documentation]    Trip A and its pings reach Bronze, Silver and Gold; more pings of A are published
+    ...    but not yet ingested (the job is stopped) when every layer is reset. Pings C are published
+    ...    while the job is still stopped after the reset, trip B and pings B once it runs again. Bronze
+    ...    must hold C and B, each once, and nothing of A; Silver and Gold rebuilt by dbt from it must
+    ...    hold trip B only. Keeping the objects, keeping the old checkpoint (the lagging pings of A
+    ...    arrive) or restarting from the earliest offsets leave A in; starting from the latest loses C.
     ${a}=    New Correlation Id    reset-a
     ${trip_a}=    Publish Completed Trip    ${a}
     ${pings_a}=    Publish Gps Burst    ${a}    2    5    seed=${1}
@@ -38,6 +39,8 @@ After A Reset The Medallion Holds Exactly The Events Published Since
     Build Silver Layer
     Build Gold Layer
     Get Row Count    gold.fact_trips    ==    1    correlation_id=${a}
+    Stop Service    bronze-streaming
+    Publish Gps Burst    ${a}    1    5    seed=${4}
 
     Reset Lakehouse Tables    bronze    resume=${False}    timeout=${RESET_TIMEOUT}
     ${c}=    New Correlation Id    reset-c
@@ -59,6 +62,7 @@ After A Reset The Medallion Holds Exactly The Events Published Since
     ${pings}=    Get Length    ${published}
     Get Row Count    bronze.gps_pings    ==    ${pings}
     ...    message=bronze.gps_pings must hold exactly the ${pings} pings published during and after the reset
+    Get Row Count    bronze.gps_pings    ==    0    correlation_id=${a}
     Table Should Hold Only Correlation Ids    bronze.trips    ${b}    6
     Table Should Hold Only Correlation Ids    bronze.payments    ${b}    1
     Table Should Hold Only Correlation Ids    bronze.ratings    ${b}    2
