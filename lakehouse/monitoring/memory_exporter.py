@@ -31,6 +31,11 @@ from lakehouse.settings import Settings
 CACHE_S = 0.5
 
 
+def _number(value: float) -> str:
+    """Exact integers (byte counts), not ``%g``'s six digits."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def _labels(st: ServiceStatus) -> str:
     return f'{{service="{st.name}",profile="{st.profile}"}}'
 
@@ -43,7 +48,7 @@ def render(statuses: list[ServiceStatus], cgroup_usage: dict[str, int] | None = 
     def family(name: str, help_text: str, samples: list[tuple[ServiceStatus, float]]) -> None:
         out.append(f"# HELP {name} {help_text}")
         out.append(f"# TYPE {name} gauge")
-        out.extend(f"{name}{_labels(st)} {value:g}" for st, value in samples)
+        out.extend(f"{name}{_labels(st)} {_number(value)}" for st, value in samples)
 
     family(
         "lakehouse_service_memory_budget_bytes",

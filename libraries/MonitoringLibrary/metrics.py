@@ -98,7 +98,7 @@ class MetricKeywords(MonitoringComponent):
         self,
         query: str,
         assertion_operator: AssertionOperator | None = None,
-        assertion_expected: Any = None,
+        assertion_expected: float | None = None,
         message: str | None = None,
         retry_timeout: timedelta | None = None,
     ) -> float:

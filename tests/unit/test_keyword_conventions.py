@@ -27,6 +27,7 @@ AREAS = {
     "DbtLibrary": "Dbt",
     "AirflowLibrary": "Airflow",
     "PlatformLibrary": "Platform",
+    "MonitoringLibrary": "Monitoring",
 }
 ROBOT_LINE = re.compile(r"^\S.*?(\t| {4,})\S")
 
