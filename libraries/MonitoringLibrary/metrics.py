@@ -77,6 +77,8 @@ class MetricKeywords(MonitoringComponent):
                 self._plot_quietly(query, started - 60, time.time())
             if isinstance(error, WaitTimeout):
                 raise NoSeries(f"no series for {query}: {error}") from None
+            if not isinstance(error, NoSeries) and str(error).startswith(f"no series for {query}"):
+                raise NoSeries(str(error)) from None
             raise
 
     def _plot_quietly(self, query: str, start: float, end: float, threshold: float | None = None) -> None:
