@@ -10,8 +10,11 @@ Resource         ../../resources/monitoring.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Platform Test Teardown
 
-Test Tags        profile:monitoring    profile:core    profile:data-platform    profile:quality-orchestration
-...              area:monitoring
+Test Tags    profile:monitoring
+...          profile:core
+...          profile:data-platform
+...          profile:quality-orchestration
+...          area:monitoring
 
 
 *** Test Cases ***

@@ -11,8 +11,11 @@ Resource         ../../resources/airflow.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Platform Test Teardown
 
-Test Tags        profile:monitoring    profile:core    profile:data-platform    profile:quality-orchestration
-...              area:monitoring
+Test Tags    profile:monitoring
+...          profile:core
+...          profile:data-platform
+...          profile:quality-orchestration
+...          area:monitoring
 
 
 *** Test Cases ***

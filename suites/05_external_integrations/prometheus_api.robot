@@ -33,7 +33,7 @@ Instant Query Returns A Vector Of Labelled Samples
     ${body}=    Prometheus Get    /api/v1/query    query=up{job="prometheus"}
     Should Be Equal    ${body}[data][resultType]    vector
     Length Should Be    ${body}[data][result]    1
-    ${sample}=    Set Variable    ${body}[data][result][0]
+    VAR    ${sample}    ${body}[data][result][0]
     Should Be Equal    ${sample}[metric][__name__]    up
     Should Be Equal    ${sample}[metric][job]    prometheus
     Length Should Be    ${sample}[value]    2
@@ -52,7 +52,7 @@ Targets Lists Active Targets With Their Health
     ...    scrape URL of the monitoring profile is on loopback.
     ${body}=    Prometheus Get    /api/v1/targets
     Dictionary Should Contain Key    ${body}[data]    droppedTargets
-    ${pools}=    Create List
+    VAR    @{pools}    @{EMPTY}
     FOR    ${target}    IN    @{body}[data][activeTargets]
         FOR    ${key}    IN    labels    scrapePool    scrapeUrl    health    lastError    lastScrape
         ...    lastScrapeDuration
@@ -70,7 +70,7 @@ Rules Lists The Pipeline Alerts
     ...    ``alerting``, ``name``, ``query``, ``duration`` (seconds), ``labels``, ``annotations``, ``state``
     ...    and ``health``. The five pipeline alerts are there.
     ${body}=    Prometheus Get    /api/v1/rules    type=alert
-    ${names}=    Create List
+    VAR    @{names}    @{EMPTY}
     FOR    ${group}    IN    @{body}[data][groups]
         FOR    ${rule}    IN    @{group}[rules]
             Should Be Equal    ${rule}[type]    alerting
@@ -85,7 +85,7 @@ Rules Lists The Pipeline Alerts
 A Query With A Syntax Error Is Refused With Bad Data
     [Documentation]    A PromQL parse error is HTTP 400 with ``{"status": "error", "errorType": "bad_data",
     ...    "error": "<parser message>"}``.
-    ${url}=    Set Variable    ${LH_TARGET}[prometheus_url]
+    VAR    ${url}    ${LH_TARGET}[prometheus_url]
     ${response}=    GET    ${url}/api/v1/query    params=query=sum(rate(up[1m])    expected_status=400
     Should Be Equal    ${response.json()}[status]    error
     Should Be Equal    ${response.json()}[errorType]    bad_data
@@ -99,9 +99,9 @@ Build Info Names The Debian Release
 Alertmanager Status Shows A Disabled Cluster And Its Config
     [Documentation]    ``GET /api/v2/status``: ``cluster`` (``status`` disabled: no gossip port is opened),
     ...    ``config.original`` (the YAML loaded), ``versionInfo`` (0.25) and ``uptime``.
-    ${url}=    Set Variable    ${LH_TARGET}[alertmanager_url]
+    VAR    ${url}    ${LH_TARGET}[alertmanager_url]
     ${response}=    GET    ${url}/api/v2/status    expected_status=200
-    ${status}=    Set Variable    ${response.json()}
+    VAR    ${status}    ${response.json()}
     Should Be Equal    ${status}[cluster][status]    disabled
     Should Contain    ${status}[config][original]    receiver: "null"
     Should Start With    ${status}[versionInfo][version]    0.25.
@@ -110,9 +110,9 @@ Alertmanager Status Shows A Disabled Cluster And Its Config
 Alertmanager Alerts Is A List Of Labelled Alerts
     [Documentation]    ``GET /api/v2/alerts``: a JSON list; each alert has ``labels`` (with ``alertname``),
     ...    ``annotations``, ``startsAt``, ``endsAt``, ``fingerprint`` and ``status.state``.
-    ${url}=    Set Variable    ${LH_TARGET}[alertmanager_url]
+    VAR    ${url}    ${LH_TARGET}[alertmanager_url]
     ${response}=    GET    ${url}/api/v2/alerts    expected_status=200
-    ${alerts}=    Set Variable    ${response.json()}
+    VAR    ${alerts}    ${response.json()}
     Should Be True    isinstance($alerts, list)    msg=not a list: ${alerts}
     FOR    ${alert}    IN    @{alerts}
         FOR    ${key}    IN    labels    annotations    startsAt    endsAt    fingerprint    status
