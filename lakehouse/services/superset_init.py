@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from lakehouse.superset import assets
+from lakehouse.superset import assets, duckdb_gold
 
 log = logging.getLogger("superset-init")
 ADMIN_EMAIL = "admin@lakehouse.invalid"
@@ -30,20 +30,6 @@ ADMIN_EMAIL = "admin@lakehouse.invalid"
 
 def _step(name: str, started: float) -> None:
     print(f"[superset-init] {name} done at {time.monotonic() - started:.1f} s", flush=True)
-
-
-def extension_files() -> dict[str, str]:
-    import duckdb_extension_delta
-    import duckdb_extension_httpfs
-
-    version = "v" + __import__("duckdb").__version__
-    out = {}
-    for name, module in (("delta", duckdb_extension_delta), ("httpfs", duckdb_extension_httpfs)):
-        path = Path(module.__file__).parent / "extensions" / version / f"{name}.duckdb_extension"
-        if not path.exists():
-            raise SystemExit(f"DuckDB extension {name} for {version} not found at {path}")
-        out[name] = str(path)
-    return out
 
 
 def write_duckdb_secret(secret_dir: str, files: dict[str, str]) -> None:
@@ -119,7 +105,7 @@ def main() -> int:
             _step(f"admin user '{user_name}' password set", started)
 
         secret_dir = os.environ["LH_SUPERSET_SECRET_DIR"]
-        files = extension_files()
+        files = duckdb_gold.extension_files()
         write_duckdb_secret(secret_dir, files)
         _step("DuckDB S3 secret", started)
 

@@ -4,8 +4,8 @@
 ZIP's contents; every file is JSON, which is YAML) that ``superset-init`` imports with
 overwrite on every start, so the assets always match this file. Stdlib only.
 
-Reading Gold: the database is DuckDB in memory (``duckdb:///:memory:``), one connection per
-query. Its ``engine_params`` make duckdb-engine LOAD the ``httpfs`` and ``delta`` extensions by
+Reading Gold: the database is DuckDB in memory (``duckdb:///:memory:lakehouse``, shared per process:
+:mod:`lakehouse.superset.duckdb_gold`), one connection per query. Its ``engine_params`` make duckdb-engine LOAD the ``httpfs`` and ``delta`` extensions by
 file path from the ``duckdb-extension-*`` wheels (no download), and point DuckDB's
 ``secret_directory`` at the instance's state dir, where ``superset-init`` writes a persistent
 S3 secret for this instance's endpoint. So no credential is stored in Superset's metadata nor
@@ -24,6 +24,8 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from lakehouse.superset import duckdb_gold
 
 DASHBOARD_TITLE = "Operations"
 DASHBOARD_SLUG = "operations"
@@ -159,17 +161,14 @@ def chart_params(chart: Chart) -> dict[str, Any]:
 
 def _database(extension_files: dict[str, str], secret_dir: str) -> dict[str, Any]:
     connect_args = {
-        # LOAD '<file>' for each: the wheels' binaries, never a download.
+        # LOAD '<file>' for each: the wheels' binaries, never a download (a no-op once the
+        # process's shared instance has them, see duckdb_gold).
         "preload_extensions": [f"'{extension_files['httpfs']}'", f"'{extension_files['delta']}'"],
-        "config": {
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            "secret_directory": secret_dir,
-        },
+        "config": duckdb_gold.connect_config(secret_dir),
     }
     return {
         "database_name": DATABASE_NAME,
-        "sqlalchemy_uri": "duckdb:///:memory:",
+        "sqlalchemy_uri": duckdb_gold.SQLALCHEMY_URI,
         "cache_timeout": None,
         "expose_in_sqllab": True,
         "allow_run_async": False,
