@@ -170,6 +170,10 @@ Repository Dags Should Load Cleanly
     Get Dag Ids    assertion_operator=contains    assertion_expected=${REPOSITORY_DAGS}[${api}]
     ...    retry_timeout=${RUN_TIMEOUT}
     ${errors}=    Get Import Errors
-    ${ours}=    Evaluate
-    ...    [e for e in $errors if e['file_name'] in $REPOSITORY_DAG_FILES[$api] and e.get('bundle_name') in (None, 'lakehouse')]
+    VAR    @{ours}    @{EMPTY}
+    FOR    ${error}    IN    @{errors}
+        IF    $error['file_name'] in $REPOSITORY_DAG_FILES['${api}'] and $error.get('bundle_name') in (None, 'lakehouse')
+            Append To List    ${ours}    ${error}[file_name]: ${error}[stack_trace]
+        END
+    END
     Should Be Empty    ${ours}    msg=${api}: import errors in the repository's DAG files: ${ours}
