@@ -28,6 +28,7 @@ AREAS = {
     "AirflowLibrary": "Airflow",
     "PlatformLibrary": "Platform",
     "MonitoringLibrary": "Monitoring",
+    "BiLibrary": "Bi",
 }
 ROBOT_LINE = re.compile(r"^\S.*?(\t| {4,})\S")
 
