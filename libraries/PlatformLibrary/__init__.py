@@ -85,7 +85,8 @@ class PlatformLibrary(KeywordLibrary):
         """``target``: a contract mapping to use instead of ``${LH_TARGET}``. ``backend``: override the
         target's backend. ``timeout``: the library-wide default timeout."""
         ctx = PlatformContext(target, timeout, backend=backend)
-        components = [cls(ctx) for cls in (LifecycleKeywords, HealthKeywords, MemoryKeywords, RestartKeywords, ResetKeywords)]
+        kinds = (LifecycleKeywords, HealthKeywords, MemoryKeywords, RestartKeywords, ResetKeywords)
+        components = [cls(ctx) for cls in kinds]
         super().__init__(ctx, components)
 
     # Library listener: keeps the running suite model, whose tests carry the profile tags.

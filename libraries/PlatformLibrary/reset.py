@@ -40,37 +40,66 @@ def summary_rows(report: ResetReport, pabot: Mapping[str, Any] | None = None) ->
     steps = report.steps
     rows: list[dict[str, Any]] = []
     if pabot is not None:
-        rows.append({"step": "PabotLib lock", "subject": pabot["name"], "result": pabot["result"],
-                     "seconds": pabot["waited"]})
+        rows.append(
+            {"step": "PabotLib lock", "subject": pabot["name"], "result": pabot["result"], "seconds": pabot["waited"]}
+        )
     for path, waited in report.locks.items():
         rows.append({"step": "lock", "subject": path, "result": "held", "seconds": waited})
     for name in report.stopped:
-        rows.append({"step": "stop writer", "subject": name, "result": "stopped",
-                     "seconds": steps.get(f"stop {name}")})
+        rows.append({"step": "stop writer", "subject": name, "result": "stopped", "seconds": steps.get(f"stop {name}")})
     for topic, parts in report.end_offsets.items():
         for part, offset in parts.items():
-            rows.append({"step": "end offset recorded", "subject": f"{topic}[{part}]", "result": offset,
-                         "seconds": None})
+            rows.append(
+                {"step": "end offset recorded", "subject": f"{topic}[{part}]", "result": offset, "seconds": None}
+            )
     for table, count in report.objects_deleted.items():
-        rows.append({"step": "objects deleted", "subject": f"{report.layer}.{table}", "result": count,
-                     "seconds": None})
+        rows.append({"step": "objects deleted", "subject": f"{report.layer}.{table}", "result": count, "seconds": None})
     if "delete objects" in steps:
-        rows.append({"step": "delete objects", "subject": f"{len(report.objects_deleted)} table(s)",
-                     "result": sum(report.objects_deleted.values()), "seconds": steps["delete objects"]})
+        rows.append(
+            {
+                "step": "delete objects",
+                "subject": f"{len(report.objects_deleted)} table(s)",
+                "result": sum(report.objects_deleted.values()),
+                "seconds": steps["delete objects"],
+            }
+        )
     recreate = [k for k in steps if k.startswith("run ")]
     if report.recreated:
-        rows.append({"step": "recreate (platform init)", "subject": recreate[0].removeprefix("run ") if recreate else "",
-                     "result": ", ".join(report.recreated), "seconds": steps.get(recreate[0]) if recreate else None})
+        rows.append(
+            {
+                "step": "recreate (platform init)",
+                "subject": recreate[0].removeprefix("run ") if recreate else "",
+                "result": ", ".join(report.recreated),
+                "seconds": steps.get(recreate[0]) if recreate else None,
+            }
+        )
     elif report.layer != "bronze":
-        rows.append({"step": "recreate", "subject": "dbt", "result": "absent until the next dbt run rebuilds them",
-                     "seconds": None})
+        rows.append(
+            {
+                "step": "recreate",
+                "subject": "dbt",
+                "result": "absent until the next dbt run rebuilds them",
+                "seconds": None,
+            }
+        )
     for name in report.stopped:
         resumed = name in report.resumed
-        rows.append({"step": "resume writer", "subject": name,
-                     "result": "started from the recorded offsets" if resumed else "left stopped (resume=False)",
-                     "seconds": steps.get(f"start {name}") if resumed else None})
-    rows.append({"step": "total", "subject": f"{report.layer}: {', '.join(report.tables)}", "result": "reset",
-                 "seconds": report.seconds})
+        rows.append(
+            {
+                "step": "resume writer",
+                "subject": name,
+                "result": "started from the recorded offsets" if resumed else "left stopped (resume=False)",
+                "seconds": steps.get(f"start {name}") if resumed else None,
+            }
+        )
+    rows.append(
+        {
+            "step": "total",
+            "subject": f"{report.layer}: {', '.join(report.tables)}",
+            "result": "reset",
+            "seconds": report.seconds,
+        }
+    )
     return rows
 
 
@@ -106,8 +135,12 @@ class PabotLock:
         caller = self._variable("${CALLER_ID}") or f"pid-{os.getpid()}"
         started = time.monotonic()
         try:
-            wait_until(lambda: remote.run_keyword("acquire_lock", [self.name, caller], {}), timeout=timeout,
-                       interval=0.2, description=f"the PabotLib lock '{self.name}' (another worker is resetting)")
+            wait_until(
+                lambda: remote.run_keyword("acquire_lock", [self.name, caller], {}),
+                timeout=timeout,
+                interval=0.2,
+                description=f"the PabotLib lock '{self.name}' (another worker is resetting)",
+            )
         except WaitTimeout as error:
             raise AssertionError(str(error)) from None
         try:
@@ -157,10 +190,17 @@ class ResetKeywords(PlatformComponent):
         require_test_environment(self.target, f"reset the {layer} tables {', '.join(names) or '(all)'}")
         with PabotLock(PABOT_LOCK).hold(self.timeout(lock_timeout)) as pabot:
             report = self.backend.reset_tables(layer, names or None, resume=resume, timeout=self.timeout(timeout))
-        htmllog.log_table(summary_rows(report, pabot), SUMMARY_COLUMNS,
-                          caption=f"Reset of {layer}: {', '.join(report.tables)}", limit=200)
-        htmllog.log_json(report.starting_offsets, title="Where the writer starts again (starting-offsets.json)",
-                         level="DEBUG")
-        logger.info(f"Reset {layer} ({len(report.tables)} table(s), {sum(report.objects_deleted.values())} objects) "
-                    f"in {report.seconds:.1f} s.")
+        htmllog.log_table(
+            summary_rows(report, pabot),
+            SUMMARY_COLUMNS,
+            caption=f"Reset of {layer}: {', '.join(report.tables)}",
+            limit=200,
+        )
+        htmllog.log_json(
+            report.starting_offsets, title="Where the writer starts again (starting-offsets.json)", level="DEBUG"
+        )
+        logger.info(
+            f"Reset {layer} ({len(report.tables)} table(s), {sum(report.objects_deleted.values())} objects) "
+            f"in {report.seconds:.1f} s."
+        )
         return asdict(report)

@@ -17,7 +17,7 @@ Test Tags        profile:core    profile:data-platform    profile:quality-orches
 
 
 *** Variables ***
-${RESET_TIMEOUT}    5 min
+${RESET_TIMEOUT}     5 min
 ${INGEST_TIMEOUT}    3 min
 
 
@@ -30,7 +30,7 @@ After A Reset The Medallion Holds Exactly The Events Published Since
     ...    hold trip B only. Keeping the objects, keeping the old checkpoint (the lagging pings of A
     ...    arrive) or restarting from the earliest offsets leave A in; starting from the latest loses C.
     ${a}=    New Correlation Id    reset-a
-    ${trip_a}=    Publish Completed Trip    ${a}
+    Publish Completed Trip    ${a}
     ${pings_a}=    Publish Gps Burst    ${a}    2    5    seed=${1}
     Bronze Should Contain Each Event Exactly Once    gps-pings    ${a}    ${pings_a}    timeout=${INGEST_TIMEOUT}
     Wait For Bronze Rows    trips    correlation_id=${a}    count=6    timeout=${INGEST_TIMEOUT}
@@ -60,8 +60,11 @@ After A Reset The Medallion Holds Exactly The Events Published Since
     Wait For Bronze Rows    ratings    correlation_id=${b}    count=2    timeout=${INGEST_TIMEOUT}
     ${published}=    Combine Lists    ${pings_c}    ${pings_b}
     ${pings}=    Get Length    ${published}
-    Get Row Count    bronze.gps_pings    ==    ${pings}
-    ...    message=bronze.gps_pings must hold exactly the ${pings} pings published during and after the reset
+    Get Row Count
+    ...    bronze.gps_pings
+    ...    ==
+    ...    ${pings}
+    ...    message=bronze.gps_pings must hold exactly the ${pings} pings published during and after the reset; it holds {value}
     Get Row Count    bronze.gps_pings    ==    0    correlation_id=${a}
     Table Should Hold Only Correlation Ids    bronze.trips    ${b}    6
     Table Should Hold Only Correlation Ids    bronze.payments    ${b}    1
@@ -103,11 +106,14 @@ Resetting One Bronze Table Leaves The Others Exactly As They Were
     ${after_ids}=    Event Ids Of    ${trips_after}
     Bronze Should Contain Each Event Exactly Once    trips    ${b}    ${after_ids}    timeout=${INGEST_TIMEOUT}
     Bronze Should Contain Each Event Exactly Once    trips    ${a}    ${before_ids}    timeout=${INGEST_TIMEOUT}
-    Get Row Count    bronze.trips    ==    ${trips_total + 6}
-    ...    message=bronze.trips (not reset) must keep its ${trips_total} rows and gain exactly the 6 new ones
+    Get Row Count
+    ...    bronze.trips
+    ...    ==
+    ...    ${trips_total + 6}
+    ...    message=bronze.trips (not reset) must keep its ${trips_total} rows and gain exactly the 6 new ones; it holds {value}
     ${pings}=    Get Length    ${pings_b}
     Get Row Count    bronze.gps_pings    ==    ${pings}
-    ...    message=bronze.gps_pings must hold exactly the ${pings} pings published after the reset
+    ...    message=bronze.gps_pings must hold exactly the ${pings} pings published after the reset; it holds {value}
 
 
 *** Keywords ***
@@ -124,8 +130,11 @@ Publish Completed Trip
 Table Should Hold Only Correlation Ids
     [Documentation]    ``table`` holds exactly ``count`` rows, all of them carrying ``cid``.
     [Arguments]    ${table}    ${cid}    ${count}
-    Get Row Count    ${table}    ==    ${count}
-    ...    message=${table} must hold exactly the ${count} row(s) of ${cid}, published after the reset
+    Get Row Count
+    ...    ${table}
+    ...    ==
+    ...    ${count}
+    ...    message=${table} must hold exactly the ${count} row(s) of ${cid}, published after the reset; it holds {value}
     Get Row Count    ${table}    ==    ${count}    correlation_id=${cid}
 
 Streaming Job Running After Test
