@@ -14,7 +14,7 @@ WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_Y = 560, 180, 56, 10, 18
 def series_label(metric: dict[str, str]) -> str:
     name = metric.get("__name__", "")
     labels = ",".join(f'{k}="{v}"' for k, v in sorted(metric.items()) if k != "__name__")
-    return f"{name}{{{labels}}}" if labels or not name else name
+    return f"{name}{{{labels}}}" if labels else (name or "value")
 
 
 def _fmt(value: float) -> str:

@@ -43,3 +43,23 @@ A Failed DAG Run Raises FailedDagRun For That DAG
     Wait For Dag Run    dbt_silver    ${run_id}    state=failed    timeout=${DAG_TIMEOUT}
     ${alerts}=    Wait For Alert    FailedDagRun    firing    labels=${labels}    timeout=${ALERT_TIMEOUT}
     Should Be Equal    ${alerts}[0][annotations][summary]    A run of DAG dbt_silver failed
+
+The Streaming Query Going Down Raises StreamingQueryDown Until It Is Back
+    [Documentation]    Stopping the Bronze streaming job takes its ``/metrics`` target down: the critical
+    ...    StreamingQueryDown alert fires in Alertmanager within its ``for: 6s`` plus a few scrapes, and
+    ...    resolves once the job is back. Disruptive (no ingestion meanwhile), hence ``serial``.
+    [Tags]    serial    backend:managed
+    Wait For Alert    StreamingQueryDown    resolved    timeout=${RESOLVE_TIMEOUT}
+    Stop Service    bronze-streaming
+    ${alerts}=    Wait For Alert    StreamingQueryDown    firing    timeout=${ALERT_TIMEOUT}
+    Should Be Equal    ${alerts}[0][labels][severity]    critical
+    Start Service    bronze-streaming    timeout=5 min
+    Wait For Alert    StreamingQueryDown    resolved    timeout=${RESOLVE_TIMEOUT}
+    [Teardown]    Restore Streaming Job
+
+
+*** Keywords ***
+Restore Streaming Job
+    [Documentation]    Start the streaming job again whatever happened, then the usual teardown.
+    Run Keyword And Continue On Failure    Start Service    bronze-streaming    timeout=5 min
+    Platform Test Teardown
