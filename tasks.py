@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 SUITES = ROOT / "suites"
 LIBRARIES = ["PlatformLibrary", "KafkaLibrary", "SchemaRegistryLibrary", "LakehouseLibrary", "EventLibrary",
-             "StreamingLibrary", "DbtLibrary", "AirflowLibrary"]
+             "StreamingLibrary", "DbtLibrary", "AirflowLibrary", "MonitoringLibrary", "BiLibrary"]
 # The second instance of `./lh test`: other ports, topic names and buckets, reached only as an external target.
 SECOND_INSTANCE = {"LH_TOPIC_PREFIX": "ext.", "LH_BUCKET_BRONZE": "ext-bronze", "LH_BUCKET_SILVER": "ext-silver",
                    "LH_BUCKET_GOLD": "ext-gold"}
