@@ -111,6 +111,12 @@ def rows_of(response: Mapping[str, Any]) -> list[dict[str, Any]]:
     first = results[0]
     if first.get("error"):
         raise AssertionError(f"The chart's query failed: {first['error']}")
+    # Superset drops a filter on a column the dataset lacks and answers the UNFILTERED figure:
+    # a typo in where= would silently read everyone's data.
+    rejected = first.get("rejected_filters") or []
+    if rejected:
+        what = ", ".join(f"{r.get('column')} ({r.get('reason')})" for r in rejected)
+        raise AssertionError(f"Superset rejected the filter(s) on {what}: not a column of the chart's dataset")
     return list(first.get("data") or [])
 
 

@@ -100,6 +100,9 @@ def test_rows_and_single_value() -> None:
     assert rows_of({"result": [{"data": [{"revenue": 12.5}]}]}) == [{"revenue": 12.5}]
     with pytest.raises(AssertionError, match="query failed: boom"):
         rows_of({"result": [{"error": "boom"}]})
+    rejected = {"result": [{"data": [{"n": 9}], "rejected_filters": [{"reason": "not_in_datasource", "column": "cid"}]}]}
+    with pytest.raises(AssertionError, match=r"rejected the filter\(s\) on cid \(not_in_datasource\)"):
+        rows_of(rejected)
     with pytest.raises(AssertionError, match="no result"):
         rows_of({"message": "nope"})
     assert single_value([{"revenue": 12.5}], "revenue", "Revenue") == 12.5
