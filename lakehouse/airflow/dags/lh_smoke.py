@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+
+try:
+    from airflow.sdk import dag, task
+except ImportError:  # Airflow 2.11 (airflow2-compat): no Task SDK
+    from airflow.decorators import dag, task
 
 
 @dag(
