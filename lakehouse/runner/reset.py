@@ -127,8 +127,9 @@ def committed_positions(checkpoint: Path) -> Offsets:
         return {}
 
 
-def plan_starting_offsets(end_offsets: Mapping[str, Mapping[str, int]], committed: Mapping[str, Mapping[str, int]],
-                          reset: Iterable[str]) -> Offsets:
+def plan_starting_offsets(
+    end_offsets: Mapping[str, Mapping[str, int]], committed: Mapping[str, Mapping[str, int]], reset: Iterable[str]
+) -> Offsets:
     """Where the writer starts after the reset: each reset topic at its recorded end offset, every other
     topic where the old checkpoint had committed (absent: the job's own resume point from Bronze)."""
     reset = set(reset)
@@ -198,18 +199,25 @@ def delete_objects(contract: PlatformContract, layer: str, table: str) -> int:
 
     from contract.storage import boto3_client_kwargs
 
-    s3 = boto3.client("s3", **boto3_client_kwargs(contract),
-                      config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}))
+    s3 = boto3.client(
+        "s3",
+        **boto3_client_kwargs(contract),
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
+    )
     bucket, prefix = contract.buckets[layer], f"{table}/"
     deleted = 0
     for _ in range(3):  # a listing taken while deleting can miss keys: list again until none is left
-        keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-                for o in page.get("Contents", [])]
+        keys = [
+            o["Key"]
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for o in page.get("Contents", [])
+        ]
         if not keys:
             return deleted
         for i in range(0, len(keys), 1000):
-            answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]],
-                                                              "Quiet": True})
+            answer = s3.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i : i + 1000]], "Quiet": True}
+            )
             if answer.get("Errors"):
                 first = answer["Errors"][0]
                 raise LifecycleError(f"Deleting s3://{bucket}/{first.get('Key')} failed: {first.get('Message')}")
@@ -231,8 +239,9 @@ def rerun_oneshot(backend: EmbeddedBackend, name: str, timeout: float) -> None:
         return info if done else None
 
     try:
-        info = wait_until(finished, timeout=timeout, interval=0.2, description=f"the one-shot {name} to finish",
-                          log=False)
+        info = wait_until(
+            finished, timeout=timeout, interval=0.2, description=f"the one-shot {name} to finish", log=False
+        )
     except WaitTimeout as error:
         raise LifecycleError(f"{error}. Last lines of its log:\n{backend.log_tail(name, 20)}") from None
     if info["statename"] != "EXITED" or info["exitstatus"] != 0:
@@ -248,8 +257,13 @@ def _step(report: ResetReport, name: str) -> Iterator[None]:
         report.steps[name] = round(time.monotonic() - started, 3)
 
 
-def reset(backend: EmbeddedBackend, layer: str, tables: Iterable[str] | None = None, resume: bool = True,
-          timeout: float | None = None) -> ResetReport:
+def reset(
+    backend: EmbeddedBackend,
+    layer: str,
+    tables: Iterable[str] | None = None,
+    resume: bool = True,
+    timeout: float | None = None,
+) -> ResetReport:
     """Reset ``tables`` of ``layer`` (all of the layer's tables when none is named); see the module doc."""
     from lhcommon.locks import exclusive_lock
 
@@ -262,8 +276,10 @@ def reset(backend: EmbeddedBackend, layer: str, tables: Iterable[str] | None = N
     report = ResetReport(layer=layer, tables=chosen)
     holder = f"reset {layer} {' '.join(chosen)} ({' '.join(sys.argv)[:120]})"
     with ExitStack() as locks:
-        for path, what in ((settings.run_dir / "reset.lock", "the table reset lock"),
-                           (settings.dbt_lock_file, "the dbt lock")):
+        for path, what in (
+            (settings.run_dir / "reset.lock", "the table reset lock"),
+            (settings.dbt_lock_file, "the dbt lock"),
+        ):
             with _step(report, f"lock {path.name}"):
                 waited = locks.enter_context(exclusive_lock(path, LOCK_TIMEOUT, holder, what=f"{what} {path}"))
             report.locks[str(path)] = round(waited, 3)
@@ -277,8 +293,15 @@ def reset(backend: EmbeddedBackend, layer: str, tables: Iterable[str] | None = N
     return report
 
 
-def _reset_bronze(backend: EmbeddedBackend, settings: Settings, contract: PlatformContract, chosen: list[str],
-                  resume: bool, timeout: float, report: ResetReport) -> None:
+def _reset_bronze(
+    backend: EmbeddedBackend,
+    settings: Settings,
+    contract: PlatformContract,
+    chosen: list[str],
+    resume: bool,
+    timeout: float,
+    report: ResetReport,
+) -> None:
     status = backend.service_status(WRITER)
     with _step(report, f"stop {WRITER}"):
         if status.state not in ("STOPPED", "EXITED", "FATAL", "NOT_CREATED"):
@@ -303,4 +326,3 @@ def _reset_bronze(backend: EmbeddedBackend, settings: Settings, contract: Platfo
         with _step(report, f"start {WRITER}"):
             backend.start_service(WRITER, timeout=timeout)
             report.resumed.append(WRITER)
-
