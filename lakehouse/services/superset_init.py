@@ -8,7 +8,7 @@ mostly ~6 s of imports each. Here the app is created once and:
 2. ``db upgrade`` (a no-op at head) and, on a new DB, ``init`` (permissions and roles);
 3. the admin user is created, or its password reset to the instance's (``LH_SUPERSET_PASSWORD``);
 4. DuckDB's persistent S3 secret for this instance is (re)written in ``LH_SUPERSET_SECRET_DIR``;
-5. the assets bundle (:mod:`lakehouse.superset.assets`) is imported with overwrite.
+5. the assets bundle (:mod:`lakehouse.superset.assets`) is imported with overwrite (:func:`import_assets`).
 
 Idempotent: every step converges. Secrets come from the environment and are never printed.
 """
@@ -58,6 +58,33 @@ def write_duckdb_secret(secret_dir: str, files: dict[str, str]) -> None:
         path.chmod(0o600)
 
 
+def import_assets(contents: dict[str, str]) -> None:
+    """Import the bundle so that EVERY object matches the repository, not only the dashboard.
+
+    The dashboard importer creates missing charts, datasets and databases but never updates
+    existing ones (it imports them with ``overwrite=False``), so a changed chart in
+    ``assets.py`` would not reach an instance that already has it. Each kind is imported by its
+    own command with overwrite, dependencies first, then the dashboard. ``metadata.yaml`` without
+    a ``type`` is accepted by every command."""
+    import json
+
+    from superset.commands.chart.importers.v1 import ImportChartsCommand
+    from superset.commands.dashboard.importers.v1 import ImportDashboardsCommand
+    from superset.commands.database.importers.v1 import ImportDatabasesCommand
+    from superset.commands.dataset.importers.v1 import ImportDatasetsCommand
+
+    metadata = {"metadata.yaml": json.dumps({"version": assets.VERSION})}
+    steps = (
+        (ImportDatabasesCommand, ("databases/",)),
+        (ImportDatasetsCommand, ("databases/", "datasets/")),
+        (ImportChartsCommand, ("databases/", "datasets/", "charts/")),
+        (ImportDashboardsCommand, ("databases/", "datasets/", "charts/", "dashboards/")),
+    )
+    for command, prefixes in steps:
+        part = {path: text for path, text in contents.items() if path.startswith(prefixes)}
+        command({**metadata, **part}, overwrite=True).run()
+
+
 def main() -> int:
     started = time.monotonic()
     db_path = Path(os.environ["LH_SUPERSET_METADATA_DB"])
@@ -76,7 +103,6 @@ def main() -> int:
     app = create_app()
     with app.app_context():
         from superset import appbuilder, security_manager
-        from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
 
         upgrade()
         _step("db upgrade", started)
@@ -112,7 +138,7 @@ def main() -> int:
         roots = {layer: os.environ[f"LH_{layer.upper()}_ROOT"] for layer in ("bronze", "silver", "gold")}
         contents = assets.bundle(roots, files, secret_dir)
         g.user = security_manager.find_user(username=user_name)
-        ImportDashboardsCommand(contents, overwrite=True).run()
+        import_assets(contents)
         _step(f"assets imported ({len(contents)} files: dashboard '{assets.DASHBOARD_TITLE}')", started)
     return 0
 

@@ -3,20 +3,24 @@
 Superset opens a new SQLAlchemy connection per query (``NullPool``). On a plain ``duckdb:///:memory:``
 each one is a new DuckDB instance that LOADs the 80 MB delta extension again: 0.8-1.4 s per chart
 query on this machine. A named in-memory database (``:memory:lakehouse``) is shared by every
-connection of the process while one stays open, so ``superset_config.py`` opens one here
+connection of the process while one stays open, so one is kept open here
 (:func:`keep_alive`) with the extensions loaded; Superset's connections then find them loaded and
-the query alone is left (tens of ms). DuckDB refuses a second connection whose config differs, so
-both sides use :func:`connect_config` (duckdb-engine prefixes its own user agent, reproduced here).
+the query alone is left (tens of ms). DuckDB refuses a second connection whose config differs, and
+Superset adds a user agent of its own to the config, so ``superset_config.py`` installs
+:func:`connection_mutator`, which pins the config and opens the keeper (once, at the first query)
+with exactly the config duckdb-engine will pass.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 DATABASE = ":memory:lakehouse"
 SQLALCHEMY_URI = f"duckdb:///{DATABASE}"
 USER_AGENT = "lakehouse-superset"
 _keeper: Any = None
+_lock = threading.Lock()
 
 
 def connect_config(secret_dir: str) -> dict[str, Any]:
@@ -29,24 +33,42 @@ def connect_config(secret_dir: str) -> dict[str, Any]:
     }
 
 
-def keep_alive(secret_dir: str, extension_files: dict[str, str]) -> Any:
-    """Open (once per process) the connection that keeps the shared instance and its extensions loaded."""
-    global _keeper
-    if _keeper is None:
-        import duckdb
-        import duckdb_engine
-        import sqlalchemy
+def keep_alive(config: dict[str, Any], preload: list[str]) -> Any:
+    """Open (once per process) the connection that keeps the shared instance and its extensions loaded.
 
-        config = connect_config(secret_dir)
-        # duckdb-engine's own prefix (duckdb_engine/__init__.py, connect()).
-        config["custom_user_agent"] = (
-            f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy.__version__}) {USER_AGENT}"
-        )
-        con = duckdb.connect(DATABASE, config=config)
-        for name in ("httpfs", "delta"):
-            con.execute(f"LOAD '{extension_files[name]}'")
-        _keeper = con
+    ``config`` is the one Superset's connections pass to duckdb-engine; ``preload`` their
+    ``preload_extensions`` (quoted file paths)."""
+    global _keeper
+    with _lock:
+        if _keeper is None:
+            import duckdb
+            import duckdb_engine
+            import sqlalchemy
+
+            final = dict(config)
+            # duckdb-engine prefixes its own user agent (duckdb_engine/__init__.py, connect()).
+            final["custom_user_agent"] = (
+                f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy.__version__}) "
+                f"{config.get('custom_user_agent', '')}"
+            ).rstrip()
+            con = duckdb.connect(DATABASE, config=final)
+            for extension in preload:
+                con.execute(f"LOAD {extension}")
+            _keeper = con
     return _keeper
+
+
+def connection_mutator(uri: Any, params: dict[str, Any], *_: Any, **__: Any) -> tuple[Any, dict[str, Any]]:
+    """Superset's ``DB_CONNECTION_MUTATOR``: for the Gold database, pin the DuckDB config (Superset
+    adds a per-request user agent, and DuckDB refuses a second connection whose config differs)
+    and make sure the process's keeper connection is open. Other databases pass unchanged."""
+    if getattr(uri, "drivername", "") != "duckdb" or getattr(uri, "database", None) != DATABASE:
+        return uri, params
+    connect_args = dict(params.get("connect_args") or {})
+    config = {**dict(connect_args.get("config") or {}), "custom_user_agent": USER_AGENT}
+    connect_args["config"] = config
+    keep_alive(config, list(connect_args.get("preload_extensions") or []))
+    return uri, {**params, "connect_args": connect_args}
 
 
 def extension_files() -> dict[str, str]:
