@@ -18,6 +18,7 @@ from confluent_kafka import Producer
 
 from contract.lifecycle import UnsupportedOperation
 from contract.platform import PlatformContract
+from contract.topics import topic
 from EventLibrary.factories import EventFactory
 from LakehouseLibrary import LakehouseLibrary
 from lhkit.target import NotATestEnvironment
@@ -43,7 +44,7 @@ def publish_pings(target: PlatformContract, correlation_id: str, n: int, seed: i
         producer.produce(
             target.topic_name("gps-pings"),
             json.dumps(event).encode(),
-            key=str(event["driver_id"]).encode(),
+            key=str(event[topic("gps-pings").key_field]).encode(),
             headers={"correlation_id": correlation_id},
         )
     assert producer.flush(15) == 0
@@ -62,10 +63,10 @@ def test_a_reset_table_holds_exactly_the_events_published_after_it(
 
     assert report["tables"] == ["gps_pings"]
     assert report["stopped"] == ["bronze-streaming"] and report["resumed"] == ["bronze-streaming"]
-    topic = platform.topic_name("gps-pings")
-    assert sum(report["end_offsets"][topic].values()) >= len(old_ids)
+    physical = platform.topic_name("gps-pings")
+    assert sum(report["end_offsets"][physical].values()) >= len(old_ids)
     assert report["objects_deleted"]["gps_pings"] > 0
-    assert report["starting_offsets"][topic] == report["end_offsets"][topic]
+    assert report["starting_offsets"][physical] == report["end_offsets"][physical]
 
     after = f"reset-b-pytest-{uuid.uuid4().hex[:12]}"
     new_ids = publish_pings(platform, after, 6, seed=2)
