@@ -53,8 +53,11 @@ def start_to_healthy(cli: LifecycleCli) -> dict[str, Any]:
         cli.run("stop", name)
     started = time.monotonic()
     report = cli.up("bi")
-    return {"up_bi_s": round(time.monotonic() - started, 2), "started": list(report.started),
-            "ready_after_s": report.ready_after}
+    return {
+        "up_bi_s": round(time.monotonic() - started, 2),
+        "started": list(report.started),
+        "ready_after_s": report.ready_after,
+    }
 
 
 def chart_data_latency(client: SupersetClient, rounds: int) -> dict[str, Any]:
@@ -73,8 +76,12 @@ def chart_data_latency(client: SupersetClient, rounds: int) -> dict[str, Any]:
             body = client.request("POST", "/api/v1/chart/data", json=context, csrf=False)
             times.append(time.monotonic() - started)
         first = body["result"][0]
-        out[name] = {**_stats(times), "first_s": round(times[0], 3), "rows": first.get("rowcount"),
-                     "error": first.get("error")}
+        out[name] = {
+            **_stats(times),
+            "first_s": round(times[0], 3),
+            "rows": first.get("rowcount"),
+            "error": first.get("error"),
+        }
     return out
 
 

@@ -79,8 +79,17 @@ def _ensure_superset(settings: Settings, log: Callable[[str], None]) -> None:
         _run([uv, "venv", "--quiet", "--python", base_python(), str(target)], log, "superset: uv venv")
     cutoffs = [arg for name in DUCKDB_PACKAGES for arg in ("--exclude-newer-package", f"{name}={DUCKDB_EXCLUDE_NEWER}")]
     _run(
-        [uv, "pip", "install", "--python", str(target / "bin" / "python"), "--exclude-newer", EXCLUDE_NEWER,
-         *cutoffs, *PACKAGES],
+        [
+            uv,
+            "pip",
+            "install",
+            "--python",
+            str(target / "bin" / "python"),
+            "--exclude-newer",
+            EXCLUDE_NEWER,
+            *cutoffs,
+            *PACKAGES,
+        ],
         log,
         "superset: uv pip install",
     )

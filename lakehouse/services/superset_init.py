@@ -37,8 +37,13 @@ def write_duckdb_secret(secret_dir: str, files: dict[str, str]) -> None:
     import duckdb
 
     endpoint = os.environ["LH_S3_ENDPOINT"]
-    con = duckdb.connect(config={"secret_directory": secret_dir, "autoinstall_known_extensions": False,
-                                 "autoload_known_extensions": False})
+    con = duckdb.connect(
+        config={
+            "secret_directory": secret_dir,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+    )
     try:
         con.execute(f"LOAD '{files['httpfs']}'")
         con.execute(
@@ -97,7 +102,6 @@ def main() -> int:
 
     from flask import g
     from flask_migrate import upgrade
-
     from superset.app import create_app
 
     app = create_app()

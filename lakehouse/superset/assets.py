@@ -5,7 +5,8 @@ ZIP's contents; every file is JSON, which is YAML) that ``superset-init`` import
 overwrite on every start, so the assets always match this file. Stdlib only.
 
 Reading Gold: the database is DuckDB in memory (``duckdb:///:memory:lakehouse``, shared per process:
-:mod:`lakehouse.superset.duckdb_gold`), one connection per query. Its ``engine_params`` make duckdb-engine LOAD the ``httpfs`` and ``delta`` extensions by
+:mod:`lakehouse.superset.duckdb_gold`), one connection per query. Its ``engine_params`` make
+duckdb-engine LOAD the ``httpfs`` and ``delta`` extensions by
 file path from the ``duckdb-extension-*`` wheels (no download), and point DuckDB's
 ``secret_directory`` at the instance's state dir, where ``superset-init`` writes a persistent
 S3 secret for this instance's endpoint. So no credential is stored in Superset's metadata nor
@@ -124,14 +125,40 @@ DATASETS: tuple[Dataset, ...] = (
 )
 
 CHARTS: tuple[Chart, ...] = (
-    Chart("Completed trips", "gold_completed_trips", "big_number_total", "COUNT(*)", "completed_trips",
-          "Completed trips in Gold fact_trips."),
-    Chart("Revenue", "gold_payments", "big_number_total", "SUM(fare_amount)", "revenue",
-          "Gross revenue: sum of the fares paid (Gold fact_payments).", number_format=",.2f"),
-    Chart("DLQ errors", "bronze_dlq_errors", "big_number_total", "COUNT(*)", "dlq_errors",
-          "Records in the Bronze dead-letter table."),
-    Chart("Trips by zone", "gold_trips_by_zone", "table", "COUNT(*)", "trips",
-          "Completed trips per pickup zone.", groupby=("zone_name",)),
+    Chart(
+        "Completed trips",
+        "gold_completed_trips",
+        "big_number_total",
+        "COUNT(*)",
+        "completed_trips",
+        "Completed trips in Gold fact_trips.",
+    ),
+    Chart(
+        "Revenue",
+        "gold_payments",
+        "big_number_total",
+        "SUM(fare_amount)",
+        "revenue",
+        "Gross revenue: sum of the fares paid (Gold fact_payments).",
+        number_format=",.2f",
+    ),
+    Chart(
+        "DLQ errors",
+        "bronze_dlq_errors",
+        "big_number_total",
+        "COUNT(*)",
+        "dlq_errors",
+        "Records in the Bronze dead-letter table.",
+    ),
+    Chart(
+        "Trips by zone",
+        "gold_trips_by_zone",
+        "table",
+        "COUNT(*)",
+        "trips",
+        "Completed trips per pickup zone.",
+        groupby=("zone_name",),
+    ),
 )
 CHART_NAMES: tuple[str, ...] = tuple(c.name for c in CHARTS)
 
@@ -150,12 +177,26 @@ def chart_params(chart: Chart) -> dict[str, Any]:
     """The chart's form data (``params``), as the Explore view saves it."""
     params: dict[str, Any] = {"viz_type": chart.viz_type, "adhoc_filters": [], "row_limit": 1000}
     if chart.viz_type == "big_number_total":
-        params.update(metric=_metric(chart), header_font_size=0.4, subheader_font_size=0.15,
-                      y_axis_format=chart.number_format, time_format="smart_date")
+        params.update(
+            metric=_metric(chart),
+            header_font_size=0.4,
+            subheader_font_size=0.15,
+            y_axis_format=chart.number_format,
+            time_format="smart_date",
+        )
     else:
-        params.update(query_mode="aggregate", groupby=list(chart.groupby), metrics=[_metric(chart)],
-                      all_columns=[], percent_metrics=[], order_desc=True, timeseries_limit_metric=_metric(chart),
-                      table_timestamp_format="smart_date", show_cell_bars=False, server_pagination=False)
+        params.update(
+            query_mode="aggregate",
+            groupby=list(chart.groupby),
+            metrics=[_metric(chart)],
+            all_columns=[],
+            percent_metrics=[],
+            order_desc=True,
+            timeseries_limit_metric=_metric(chart),
+            table_timestamp_format="smart_date",
+            show_cell_bars=False,
+            server_pagination=False,
+        )
     return params
 
 
@@ -201,13 +242,32 @@ def _dataset(ds: Dataset, roots: dict[str, str]) -> dict[str, Any]:
         "always_filter_main_dttm": False,
         "uuid": _uuid(f"dataset:{ds.name}"),
         "metrics": [
-            {"metric_name": "count", "verbose_name": "COUNT(*)", "metric_type": "count", "expression": "COUNT(*)",
-             "description": None, "d3format": None, "extra": None, "warning_text": None}
+            {
+                "metric_name": "count",
+                "verbose_name": "COUNT(*)",
+                "metric_type": "count",
+                "expression": "COUNT(*)",
+                "description": None,
+                "d3format": None,
+                "extra": None,
+                "warning_text": None,
+            }
         ],
         "columns": [
-            {"column_name": name, "verbose_name": None, "is_dttm": "TIMESTAMP" in ctype, "is_active": True,
-             "type": ctype, "advanced_data_type": None, "groupby": True, "filterable": True, "expression": None,
-             "description": None, "python_date_format": None, "extra": None}
+            {
+                "column_name": name,
+                "verbose_name": None,
+                "is_dttm": "TIMESTAMP" in ctype,
+                "is_active": True,
+                "type": ctype,
+                "advanced_data_type": None,
+                "groupby": True,
+                "filterable": True,
+                "expression": None,
+                "description": None,
+                "python_date_format": None,
+                "extra": None,
+            }
             for name, ctype in ds.columns
         ],
         "version": VERSION,
@@ -249,11 +309,21 @@ def _dashboard() -> dict[str, Any]:
                 "id": cid,
                 "children": [],
                 "parents": ["ROOT_ID", "GRID_ID", row_id],
-                "meta": {"width": 4 if row_id == "ROW-1" else 12, "height": 40, "chartId": 0,
-                         "uuid": _uuid(f"chart:{chart.name}"), "sliceName": chart.name},
+                "meta": {
+                    "width": 4 if row_id == "ROW-1" else 12,
+                    "height": 40,
+                    "chartId": 0,
+                    "uuid": _uuid(f"chart:{chart.name}"),
+                    "sliceName": chart.name,
+                },
             }
-        position[row_id] = {"type": "ROW", "id": row_id, "children": children, "parents": ["ROOT_ID", "GRID_ID"],
-                            "meta": {"background": "BACKGROUND_TRANSPARENT"}}
+        position[row_id] = {
+            "type": "ROW",
+            "id": row_id,
+            "children": children,
+            "parents": ["ROOT_ID", "GRID_ID"],
+            "meta": {"background": "BACKGROUND_TRANSPARENT"},
+        }
     native_filter = {
         "id": NATIVE_FILTER_ID,
         "name": "Correlation id",
@@ -262,8 +332,13 @@ def _dashboard() -> dict[str, Any]:
         "description": "Narrows every chart to the events of one test (their correlation id).",
         "targets": [{"datasetUuid": _uuid("dataset:gold_completed_trips"), "column": {"name": "correlation_id"}}],
         "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
-        "controlValues": {"enableEmptyFilter": False, "defaultToFirstItem": False, "multiSelect": True,
-                          "searchAllOptions": True, "inverseSelection": False},
+        "controlValues": {
+            "enableEmptyFilter": False,
+            "defaultToFirstItem": False,
+            "multiSelect": True,
+            "searchAllOptions": True,
+            "inverseSelection": False,
+        },
         "cascadeParentIds": [],
         "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
     }

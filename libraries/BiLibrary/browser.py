@@ -67,8 +67,16 @@ class BrowserKeywords(BiComponent):
                 )
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
-        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--window-size=1400,1000", "--disable-extensions", "--no-first-run", "--lang=en-US"):
+        for arg in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--window-size=1400,1000",
+            "--disable-extensions",
+            "--no-first-run",
+            "--lang=en-US",
+        ):
             options.add_argument(arg)
         driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
         driver.set_page_load_timeout(self.ctx.timeout)
@@ -85,19 +93,30 @@ class BrowserKeywords(BiComponent):
             found = driver.find_elements(By.CSS_SELECTOR, "input[name='username'], input#username")
             return found[0] if found else None
 
-        user_field = wait_until(form, lambda f: f is not None, timeout=timeout,
-                                description=f"the login form at {url}/login/", describe=lambda _: driver.current_url)
+        user_field = wait_until(
+            form,
+            lambda f: f is not None,
+            timeout=timeout,
+            description=f"the login form at {url}/login/",
+            describe=lambda _: driver.current_url,
+        )
         user_field.send_keys(self.client.user)
-        driver.find_element(By.CSS_SELECTOR, "input[name='password'], input#password, input[type='password']"
-                            ).send_keys(self.client.password)
+        driver.find_element(
+            By.CSS_SELECTOR, "input[name='password'], input#password, input[type='password']"
+        ).send_keys(self.client.password)
         buttons = driver.find_elements(By.CSS_SELECTOR, "button[type='submit'], input[type='submit']")
         if buttons:
             buttons[0].click()
         else:
             driver.find_element(By.CSS_SELECTOR, "input[type='password']").submit()
         try:
-            wait_until(lambda: driver.current_url, lambda u: "/login" not in u, timeout=timeout,
-                       description=f"Superset to accept the login of '{self.client.user}'", describe=str)
+            wait_until(
+                lambda: driver.current_url,
+                lambda u: "/login" not in u,
+                timeout=timeout,
+                description=f"Superset to accept the login of '{self.client.user}'",
+                describe=str,
+            )
         except WaitTimeout:
             self._screenshot(driver, "Login page after submitting")
             raise AssertionError(
@@ -110,7 +129,7 @@ class BrowserKeywords(BiComponent):
         try:
             shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "jpeg", "quality": 60})
             encoded, mime = shot["data"], "image/jpeg"
-        except Exception:  # noqa: BLE001 - a browser without CDP: the PNG Selenium gives
+        except Exception:
             encoded, mime = base64.b64encode(driver.get_screenshot_as_png()).decode(), "image/png"
         logger.info(
             f"<b>{title}</b> ({len(encoded) * 3 // 4 // 1024} KB)<br><img src='data:{mime};base64,{encoded}' "
@@ -158,8 +177,12 @@ class BrowserKeywords(BiComponent):
         self._driver.get(url)
         self._opened = url
         charts = self._wait_rendered(seconds, dashboard)
-        logger.info(f"Dashboard '{dashboard}' rendered {len(charts)} chart(s) in {time.monotonic() - started:.1f} s: {url}")
-        self._screenshot(self._driver, f"Dashboard '{dashboard}'" + (f" for {correlation_id}" if correlation_id else ""))
+        logger.info(
+            f"Dashboard '{dashboard}' rendered {len(charts)} chart(s) in {time.monotonic() - started:.1f} s: {url}"
+        )
+        self._screenshot(
+            self._driver, f"Dashboard '{dashboard}'" + (f" for {correlation_id}" if correlation_id else "")
+        )
         return url
 
     def _read(self) -> list[dict[str, Any]]:
@@ -173,8 +196,13 @@ class BrowserKeywords(BiComponent):
             )
 
         try:
-            return wait_until(self._read, done, timeout=seconds, description=f"dashboard '{dashboard}' to render",
-                              describe=lambda cs: str([(c["name"], c["number"] or c["error"]) for c in cs]))
+            return wait_until(
+                self._read,
+                done,
+                timeout=seconds,
+                description=f"dashboard '{dashboard}' to render",
+                describe=lambda cs: str([(c["name"], c["number"] or c["error"]) for c in cs]),
+            )
         except WaitTimeout as error:
             self._screenshot(self._driver, f"Dashboard '{dashboard}' after {seconds:g} s")
             raise AssertionError(str(error)) from None
@@ -214,8 +242,9 @@ class BrowserKeywords(BiComponent):
 
         from lhkit.assertions import get_and_verify
 
-        return get_and_verify(get, assertion_operator, assertion_expected, f"Browser: chart '{chart}'", message,
-                              retry_timeout)
+        return get_and_verify(
+            get, assertion_operator, assertion_expected, f"Browser: chart '{chart}'", message, retry_timeout
+        )
 
     @keyword(tags=(AREA, "Assertion"))
     def dashboard_should_show(self, chart: str, value: float | str, message: str | None = None) -> None:
@@ -226,8 +255,9 @@ class BrowserKeywords(BiComponent):
         | Dashboard Should Show | Revenue | ${fare} |
         """
         shown = self.get_dashboard_number(chart)
-        verify_assertion(round(shown, 6), AssertionOperator["=="], round(float(value), 6),
-                         f"Browser: chart '{chart}'", message)
+        verify_assertion(
+            round(shown, 6), AssertionOperator["=="], round(float(value), 6), f"Browser: chart '{chart}'", message
+        )
 
     @keyword(tags=(AREA, "Setter"))
     def close_dashboard_browser(self) -> None:
@@ -239,5 +269,5 @@ class BrowserKeywords(BiComponent):
         if driver is not None:
             try:
                 driver.quit()
-            except Exception as error:  # noqa: BLE001 - quitting a dead browser is not a test failure
+            except Exception as error:
                 logger.debug(f"Browser quit: {error}")

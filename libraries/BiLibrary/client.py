@@ -50,8 +50,9 @@ class SupersetHttpError(SupersetError):
 class SupersetClient:
     """One Superset endpoint and user. Thread-safe; holds only connection state (token, CSRF, cookie)."""
 
-    def __init__(self, url: str, user: str, password: str, *, request_timeout: float = 30.0,
-                 connect_timeout: float = 30.0):
+    def __init__(
+        self, url: str, user: str, password: str, *, request_timeout: float = 30.0, connect_timeout: float = 30.0
+    ):
         self.url = url.rstrip("/")
         self.user = user
         self._password = masking.reveal(password)
@@ -67,7 +68,8 @@ class SupersetClient:
     def for_target(cls, target: Target, **options: Any) -> SupersetClient:
         if not target.superset_url:
             raise SupersetError(
-                f"Target '{target.name}' has no superset_url; set it in the variables file or import BiLibrary with url=..."
+                f"Target '{target.name}' has no superset_url; set it in the variables file "
+                "or import BiLibrary with url=..."
             )
         return cls(target.superset_url, target.superset_user, target.superset_password, **options)
 
@@ -125,7 +127,8 @@ class SupersetClient:
             )
         if r.status_code != 200:
             raise SupersetHttpError(
-                f"Login to Superset at {self.url} as '{self.user}' failed: HTTP {r.status_code} {error_detail(_body(r))}",
+                f"Login to Superset at {self.url} as '{self.user}' failed: "
+                f"HTTP {r.status_code} {error_detail(_body(r))}",
                 r.status_code,
                 _body(r),
             )
@@ -159,8 +162,9 @@ class SupersetClient:
             return self._csrf
 
     # --- API ---------------------------------------------------------------------------
-    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), csrf: bool | None = None,
-                **kwargs: Any) -> Any:
+    def request(
+        self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201), csrf: bool | None = None, **kwargs: Any
+    ) -> Any:
         """Call the API as the logged-in user and return the JSON body; raise on a status outside ``ok``.
 
         ``csrf``: send the CSRF token, session cookie and Referer (default: for every mutating method)."""
@@ -176,8 +180,9 @@ class SupersetClient:
                 continue
             if r.status_code not in ok:
                 raise SupersetHttpError(
-                    f"Superset {method} {path} gave HTTP {r.status_code}: {error_detail(_body(r))}", r.status_code,
-                    _body(r)
+                    f"Superset {method} {path} gave HTTP {r.status_code}: {error_detail(_body(r))}",
+                    r.status_code,
+                    _body(r),
                 )
             return _body(r)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -92,8 +92,9 @@ class AssetKeywords(BiComponent):
             logger.info(f"{len(titles)} dashboard(s): {', '.join(titles)}")
             return titles
 
-        return get_and_verify(get, assertion_operator, assertion_expected, "Dashboards", message, retry_timeout,
-                              verify=verify_list)
+        return get_and_verify(
+            get, assertion_operator, assertion_expected, "Dashboards", message, retry_timeout, verify=verify_list
+        )
 
     @keyword(tags=(AREA, "Getter"))
     def get_charts(
@@ -113,8 +114,9 @@ class AssetKeywords(BiComponent):
             logger.info(f"{len(names)} chart(s): {', '.join(names)}")
             return names
 
-        return get_and_verify(get, assertion_operator, assertion_expected, "Charts", message, retry_timeout,
-                              verify=verify_list)
+        return get_and_verify(
+            get, assertion_operator, assertion_expected, "Charts", message, retry_timeout, verify=verify_list
+        )
 
     @keyword(tags=(AREA, "Assertion"))
     def dashboard_should_exist(self, dashboard: str) -> dict[str, Any]:
@@ -140,7 +142,10 @@ class AssetKeywords(BiComponent):
         else:
             on_board = self._dashboard_charts(dashboard)
             found = find_by_name(on_board, chart, "slice_name", f"Chart on dashboard '{dashboard}'".capitalize())
-        logger.info(f"Chart '{chart}' exists: id {found.get('id')}, viz {found.get('viz_type') or found.get('form_data', {}).get('viz_type')}")
+        logger.info(
+            f"Chart '{chart}' exists: id {found.get('id')}, "
+            f"viz {found.get('viz_type') or found.get('form_data', {}).get('viz_type')}"
+        )
         return dict(found)
 
     def _dashboard_charts(self, dashboard: str) -> list[dict[str, Any]]:
@@ -163,12 +168,15 @@ class AssetKeywords(BiComponent):
 
         def get() -> int:
             charts = self._dashboard_charts(dashboard)
-            log_table([{"id": c.get("id"), "name": c.get("slice_name")} for c in charts],
-                      caption=f"Charts on dashboard '{dashboard}'")
+            log_table(
+                [{"id": c.get("id"), "name": c.get("slice_name")} for c in charts],
+                caption=f"Charts on dashboard '{dashboard}'",
+            )
             return len(charts)
 
-        return get_and_verify(get, assertion_operator, assertion_expected, f"Charts on '{dashboard}'", message,
-                              retry_timeout)
+        return get_and_verify(
+            get, assertion_operator, assertion_expected, f"Charts on '{dashboard}'", message, retry_timeout
+        )
 
 
 class ChartKeywords(BiComponent):
@@ -208,8 +216,9 @@ class ChartKeywords(BiComponent):
             log_table(rows, caption=f"Chart '{chart}'" + (f" where {where}" if where else ""))
             return rows
 
-        return get_and_verify(get, assertion_operator, assertion_expected, f"Rows of chart '{chart}'", message,
-                              retry_timeout)
+        return get_and_verify(
+            get, assertion_operator, assertion_expected, f"Rows of chart '{chart}'", message, retry_timeout
+        )
 
     @keyword(tags=(AREA, "Getter"))
     def get_chart_value(
@@ -240,8 +249,7 @@ class ChartKeywords(BiComponent):
             logger.info(f"Chart '{chart}' = {value!r}" + (f" where {where}" if where else ""))
             return value
 
-        return get_and_verify(get, assertion_operator, assertion_expected, f"Chart '{chart}'", message,
-                              retry_timeout)
+        return get_and_verify(get, assertion_operator, assertion_expected, f"Chart '{chart}'", message, retry_timeout)
 
     @keyword(tags=(AREA, "Getter"))
     def get_chart_metric_label(self, chart: str) -> str:

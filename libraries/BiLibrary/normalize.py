@@ -47,7 +47,9 @@ def parse_filters(where: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         column, _, op = str(raw).strip().partition(" ")
         op = op.strip().upper() or ("IN" if isinstance(value, list | tuple) else "==")
         if op not in FILTER_OPERATORS:
-            raise ValueError(f"Unknown filter operator '{op}' for column '{column}'. Known: {', '.join(FILTER_OPERATORS)}")
+            raise ValueError(
+                f"Unknown filter operator '{op}' for column '{column}'. Known: {', '.join(FILTER_OPERATORS)}"
+            )
         item: dict[str, Any] = {"col": column, "op": op}
         if op not in ("IS NULL", "IS NOT NULL"):
             item["val"] = list(value) if isinstance(value, list | tuple) else value

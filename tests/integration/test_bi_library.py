@@ -77,7 +77,7 @@ def test_mutating_calls_carry_the_csrf_token(lib: BiLibrary) -> None:
     board = lib.dashboard_should_exist("Operations")
     link = client.request("POST", f"/api/v1/dashboard/{board['id']}/permalink", json={"dataMask": {}})
     assert link["key"] and "/superset/dashboard/p/" in link["url"]
-    with pytest.raises(SupersetHttpError, match="HTTP 400.*CSRF token is missing"):
+    with pytest.raises(SupersetHttpError, match=r"HTTP 400.*CSRF token is missing"):
         client.request("POST", f"/api/v1/dashboard/{board['id']}/permalink", json={"dataMask": {}}, csrf=False)
 
 
@@ -93,7 +93,9 @@ def test_a_wrong_password_is_refused_without_showing_it(lib: BiLibrary) -> None:
 def test_an_unreachable_superset_fails_with_its_url_and_how_long_it_tried() -> None:
     lib = BiLibrary(url="http://127.0.0.1:9", connect_timeout="2 s")
     started = time.monotonic()
-    with pytest.raises(SupersetUnreachable, match=r"Cannot reach Superset at http://127\.0\.0\.1:9 .*tried for 2\.\d s"):
+    with pytest.raises(
+        SupersetUnreachable, match=r"Cannot reach Superset at http://127\.0\.0\.1:9 .*tried for 2\.\d s"
+    ):
         lib.dashboard_should_exist("Operations")
     assert time.monotonic() - started < 10
 
@@ -106,7 +108,7 @@ def test_the_browser_logs_in_and_reads_the_rendered_dashboard(lib: BiLibrary) ->
         assert lib.get_dashboard_number("DLQ errors", EQ, 0) == 0
         with pytest.raises(AssertionError, match=r"Browser: chart 'DLQ errors' '0\.0' \(float\) should be '1\.0'"):
             lib.dashboard_should_show("DLQ errors", 1)
-        with pytest.raises(NotFound, match="Chart 'Nope' is not on the open dashboard. Shown: .*DLQ errors"):
+        with pytest.raises(NotFound, match=r"Chart 'Nope' is not on the open dashboard\. Shown: .*DLQ errors"):
             lib.get_dashboard_number("Nope")
     finally:
         lib.close_dashboard_browser()

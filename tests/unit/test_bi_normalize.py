@@ -28,8 +28,13 @@ BIG_NUMBER = {
             "viz_type": "big_number_total",
             "metric": {"expressionType": "SQL", "sqlExpression": "SUM(fare_amount)", "label": "revenue"},
             "adhoc_filters": [
-                {"expressionType": "SIMPLE", "clause": "WHERE", "subject": "currency", "operator": "==",
-                 "comparator": "BRL"}
+                {
+                    "expressionType": "SIMPLE",
+                    "clause": "WHERE",
+                    "subject": "currency",
+                    "operator": "==",
+                    "comparator": "BRL",
+                }
             ],
         }
     ),
@@ -37,7 +42,11 @@ BIG_NUMBER = {
 TABLE = {
     "slice_name": "Trips by zone",
     "datasource_id": 9,
-    "params": {"viz_type": "table", "groupby": ["zone_name"], "metrics": [{"label": "trips", "sqlExpression": "COUNT(*)"}]},
+    "params": {
+        "viz_type": "table",
+        "groupby": ["zone_name"],
+        "metrics": [{"label": "trips", "sqlExpression": "COUNT(*)"}],
+    },
 }
 
 
@@ -100,7 +109,9 @@ def test_rows_and_single_value() -> None:
     assert rows_of({"result": [{"data": [{"revenue": 12.5}]}]}) == [{"revenue": 12.5}]
     with pytest.raises(AssertionError, match="query failed: boom"):
         rows_of({"result": [{"error": "boom"}]})
-    rejected = {"result": [{"data": [{"n": 9}], "rejected_filters": [{"reason": "not_in_datasource", "column": "cid"}]}]}
+    rejected = {
+        "result": [{"data": [{"n": 9}], "rejected_filters": [{"reason": "not_in_datasource", "column": "cid"}]}]
+    }
     with pytest.raises(AssertionError, match=r"rejected the filter\(s\) on cid \(not_in_datasource\)"):
         rows_of(rejected)
     with pytest.raises(AssertionError, match="no result"):
