@@ -1,6 +1,7 @@
 """The single service catalogue: every service of every profile, declared once.
 
-One module per profile (``core.py``, ``data_platform.py``, ``quality_orchestration.py``, ``monitoring.py``;
+One module per profile (``core.py``, ``data_platform.py``, ``quality_orchestration.py``, ``monitoring.py``,
+``bi.py``;
 ``airflow2-compat`` is declared beside Airflow 3) exposes ``services(settings) -> list[Service]``.
 A profile without a module has no services yet, and is refused by
 :func:`services_for` rather than started as an empty success. Dependency closure and start
