@@ -4,6 +4,8 @@ checkpoint's offset log, and the keyword's argument parsing, summary and PabotLi
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +220,35 @@ def test_a_backend_without_reset_refuses_it() -> None:
     Minimal.__abstractmethods__ = frozenset()
     with pytest.raises(UnsupportedOperation, match="minimal backend cannot reset tables"):
         Minimal().reset_tables("gold")
+
+
+@pytest.fixture
+def pabotlib_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """pabot's own lock server (``_PabotLib`` behind its remote server, as ``pabot --pabotlib`` runs it)."""
+    from pabot.pabotlib import _PabotLib
+    from pabot.robotremoteserver import RobotRemoteServer
+
+    server = RobotRemoteServer(_PabotLib(), host="127.0.0.1", port=0, serve=False)
+    port = server.activate()
+    thread = threading.Thread(target=server.serve, kwargs={"log": False}, daemon=True)
+    thread.start()
+    variables = {"${PABOTLIBURI}": f"127.0.0.1:{port}", "${CALLER_ID}": "worker-1"}
+    monkeypatch.setattr(PabotLock, "_variable", staticmethod(lambda name: variables.get(name)))
+    yield variables
+    server.stop()
+    thread.join(5)
+
+
+def test_pabot_lock_excludes_another_worker_through_the_real_pabotlib_server(
+    pabotlib_server: dict[str, str],
+) -> None:
+    with PabotLock("lakehouse-table-reset").hold(timeout=5) as held:
+        assert held["result"] == "acquired"
+        pabotlib_server["${CALLER_ID}"] = "worker-2"
+        with pytest.raises(AssertionError, match=r"Timed out .* the PabotLib lock 'lakehouse-table-reset'"):
+            with PabotLock("lakehouse-table-reset").hold(timeout=0.6):
+                pass
+        pabotlib_server["${CALLER_ID}"] = "worker-1"
+    pabotlib_server["${CALLER_ID}"] = "worker-2"
+    with PabotLock("lakehouse-table-reset").hold(timeout=2) as held:
+        assert held["result"] == "acquired"
