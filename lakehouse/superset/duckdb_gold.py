@@ -19,6 +19,7 @@ from typing import Any
 DATABASE = ":memory:lakehouse"
 SQLALCHEMY_URI = f"duckdb:///{DATABASE}"
 USER_AGENT = "lakehouse-superset"
+MEMORY_LIMIT = "512MB"
 _keeper: Any = None
 _lock = threading.Lock()
 
@@ -30,6 +31,9 @@ def connect_config(secret_dir: str) -> dict[str, Any]:
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "secret_directory": secret_dir,
+        # Inside the superset service's budget (DuckDB's default is 80 % of the machine's RAM).
+        "memory_limit": MEMORY_LIMIT,
+        "threads": 2,
     }
 
 
