@@ -15,7 +15,14 @@ import uuid
 import pytest
 from assertionengine import AssertionOperator
 
-from BiLibrary import BiLibrary, NotFound, SupersetAuthError, SupersetHttpError, SupersetUnreachable
+from BiLibrary import (
+    BiLibrary,
+    NotFound,
+    SupersetAuthError,
+    SupersetClient,
+    SupersetHttpError,
+    SupersetUnreachable,
+)
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.profiles("core", "data-platform", "bi")]
 
@@ -29,6 +36,14 @@ def lib(target: object) -> BiLibrary:
     library = BiLibrary(timeout=60)
     yield library
     library.close()
+
+
+def _client(lib: BiLibrary) -> SupersetClient:
+    """The library's own client (logged in): built by the first keyword that talks to Superset."""
+    lib.get_dashboards()
+    client = lib.ctx.resource("superset", lambda: None)
+    assert isinstance(client, SupersetClient)
+    return client
 
 
 def test_operations_dashboard_and_its_charts_exist(lib: BiLibrary) -> None:
@@ -73,8 +88,8 @@ def test_an_unknown_filter_column_fails_with_superset_s_reason(lib: BiLibrary) -
 
 
 def test_mutating_calls_carry_the_csrf_token(lib: BiLibrary) -> None:
-    client = lib.ctx.resource("superset", lambda: None)  # the library's client, built by the calls above
     board = lib.dashboard_should_exist("Operations")
+    client = _client(lib)
     link = client.request("POST", f"/api/v1/dashboard/{board['id']}/permalink", json={"dataMask": {}})
     assert link["key"] and "/superset/dashboard/p/" in link["url"]
     with pytest.raises(SupersetHttpError, match=r"HTTP 400.*CSRF token is missing"):
@@ -112,3 +127,17 @@ def test_the_browser_logs_in_and_reads_the_rendered_dashboard(lib: BiLibrary) ->
             lib.get_dashboard_number("Nope")
     finally:
         lib.close_dashboard_browser()
+
+
+def test_the_s3_secret_is_not_in_supersets_database_answers(lib: BiLibrary, target: object) -> None:
+    # Superset reads Gold with a DuckDB persistent secret in the state dir, not credentials in its metadata.
+    client = _client(lib)
+    databases = client.request("GET", "/api/v1/database/")["result"]
+    assert databases, "Superset has no database"
+    secret = target.s3_secret_key
+    for db in databases:
+        for path in (f"/api/v1/database/{db['id']}", f"/api/v1/database/{db['id']}/connection"):
+            body = client._send("GET", path, headers={"Authorization": f"Bearer {client.token()}"})
+            assert body.status_code == 200, path
+            if secret in body.text:  # not an assert: pytest would print the secret
+                pytest.fail(f"{path} shows the S3 secret")
