@@ -103,6 +103,7 @@ Alertmanager Status Shows A Disabled Cluster And Its Config
     ${response}=    GET    ${url}/api/v2/status    expected_status=200
     VAR    ${status}    ${response.json()}
     Should Be Equal    ${status}[cluster][status]    disabled
+    ...    msg=Alertmanager runs a gossip cluster (port 9094 on every interface): ${status}[cluster]
     Should Contain    ${status}[config][original]    receiver: "null"
     Should Start With    ${status}[versionInfo][version]    0.25.
     Dictionary Should Contain Key    ${status}    uptime
