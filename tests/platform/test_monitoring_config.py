@@ -63,3 +63,23 @@ def test_the_memory_exporter_renders_budgets_for_all_and_memory_for_running_serv
     assert not any(line.startswith('lakehouse_service_memory_bytes{service="kafka-init"') for line in lines)
     assert 'lakehouse_service_running{service="kafka-init",profile="core"} 0' in lines
     assert 'lakehouse_service_cgroup_memory_bytes{service="kafka",profile="core"} 123' in lines
+
+
+def test_kafka_loads_the_jmx_agent_only_when_its_jar_is_provisioned(monkeypatch, tmp_path) -> None:
+    import lakehouse.catalogue.core as core
+
+    s = Settings.load()
+    jar = tmp_path / "jmx_prometheus_javaagent.jar"
+    monkeypatch.setattr(core, "jmx_agent_jar", lambda settings: jar)
+    without = all_services(s)["kafka"]
+    assert not any(a.startswith("-javaagent") for a in without.command)
+    assert without.jvm is not None and without.jvm.cds_archive.endswith("kafka.jsa")
+    jar.write_bytes(b"")
+    with_agent = all_services(s)["kafka"]
+    agents = [a for a in with_agent.command if a.startswith("-javaagent")]
+    assert agents == [
+        f"-javaagent:{jar}=127.0.0.1:{s.ports['kafka_jmx']}:{s.repo_root}/lakehouse/monitoring/kafka-jmx.yml"
+    ]
+    # Java 17 refuses to dump a class-data archive while an agent runs: no archive with the agent.
+    assert with_agent.jvm is not None and with_agent.jvm.cds_archive == ""
+    assert with_agent.command.index(agents[0]) < with_agent.command.index("kafka.Kafka")
