@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 from assertionengine import AssertionOperator
+
+from contract.platform import PlatformContract
 from MonitoringLibrary import (
     AlertNotInState,
     MonitoringLibrary,
@@ -20,8 +22,6 @@ from MonitoringLibrary import (
     PromQLError,
     TargetDown,
 )
-
-from contract.platform import PlatformContract
 from tests.faults.cli import platform_cli
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.profiles("monitoring", "core")]

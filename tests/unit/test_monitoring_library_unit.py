@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from MonitoringLibrary.alerts import alert_row, is_firing, matching
 from MonitoringLibrary.client import PromQLError, normalize_result
 from MonitoringLibrary.metrics import single_value
