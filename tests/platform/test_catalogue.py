@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from contract.platform import PROBE_KINDS
+from contract.platform import PROBE_KINDS, PROFILES
 from lakehouse.catalogue import Probe, Service, all_services, closure, profiles_of, services_for, topological
 from lakehouse.runner.launch import argv
 from lakehouse.settings import Settings
@@ -32,10 +32,14 @@ def test_unknown_profile_is_an_error() -> None:
         closure({}, ["nope"])
 
 
+def test_every_profile_has_services() -> None:
+    assert set(PROFILES) <= set(profiles_of(all_services(Settings.load()).values()))
+
+
 @pytest.mark.parametrize("profile", ["monitoring", "bi"])
 def test_profile_without_services_is_refused_not_started_empty(profile: str) -> None:
-    cat = all_services(Settings.load())
-    assert profile not in profiles_of(cat.values())
+    """A platform that declares no service for a known profile refuses to start it as an empty success."""
+    cat = {name: s for name, s in all_services(Settings.load()).items() if s.profile != profile}
     with pytest.raises(ValueError, match=f"profile '{profile}' has no services in this platform yet"):
         services_for(cat, ["core", profile])
 
