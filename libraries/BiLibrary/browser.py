@@ -24,6 +24,8 @@ from assertionengine import AssertionOperator, verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
+from lhkit.assertions import get_and_verify
+from lhkit.htmllog import log_table
 from lhkit.polling import WaitTimeout, wait_until
 
 from .keywords import AREA, BiComponent
@@ -41,6 +43,15 @@ return Array.from(document.querySelectorAll('[data-test-chart-name]')).map(el =>
   viz: el.getAttribute('data-test-viz-type'),
   number: (el.querySelector('.header-line') || {}).textContent || null,
   text: (el.innerText || '').slice(0, 300),
+  table: (() => {
+    // Sticky headers: the header row and the body rows may be in separate <table>s.
+    if (!el.querySelector('table')) return null;
+    const heads = Array.from(el.querySelectorAll('thead th')).map(h => h.innerText.trim()).filter(h => h);
+    return Array.from(el.querySelectorAll('tbody tr'))
+      .map(r => Array.from(r.querySelectorAll('td')).map(c => c.innerText.trim()))
+      .filter(cells => cells.length === heads.length && cells.some(c => c))
+      .map(cells => cells.map((c, i) => [heads[i], c]));
+  })(),
   loading: !!el.querySelector('.loading, [data-test="loading-indicator"], [aria-label="Loading"]'),
   error: (el.querySelector('.alert-danger, [role="alert"], [data-test="error-tooltip"]') || {}).textContent || null,
 }));
@@ -227,24 +238,55 @@ class BrowserKeywords(BiComponent):
             raise AssertionError("No dashboard is open: call Open Dashboard In Browser first")
 
         def get() -> float:
-            charts = self._read()
-            by_name = {c["name"]: c for c in charts}
-            if chart not in by_name:
-                raise NotFound(f"Chart '{chart}' is not on the open dashboard. Shown: {', '.join(sorted(by_name))}")
-            shown = by_name[chart]
-            if shown["error"]:
-                raise AssertionError(f"Chart '{chart}' shows an error in the browser: {shown['error']}")
+            shown = self._shown(chart)
             value = parse_rendered_number(shown["number"] or "")
             if value is None:
                 raise AssertionError(f"Chart '{chart}' shows no number (text: {shown['text']!r})")
             logger.info(f"The browser shows {shown['number']!r} in chart '{chart}'")
             return value
 
-        from lhkit.assertions import get_and_verify
-
         return get_and_verify(
             get, assertion_operator, assertion_expected, f"Browser: chart '{chart}'", message, retry_timeout
         )
+
+    @keyword(tags=(AREA, "Getter"))
+    def get_dashboard_table(
+        self,
+        chart: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        retry_timeout: timedelta | None = None,
+    ) -> list[dict[str, str]]:
+        """Return the rows a table chart of the open dashboard shows, as the browser renders them
+        (``{column header: cell text}``), optionally asserting on them.
+
+        | ${rows}= | Get Dashboard Table | Trips by zone |
+        | Get Dashboard Table | Trips by zone | validate | len(value) == 1 |
+        """
+        if self._driver is None:
+            raise AssertionError("No dashboard is open: call Open Dashboard In Browser first")
+
+        def get() -> list[dict[str, str]]:
+            shown = self._shown(chart)
+            if shown["table"] is None:
+                raise AssertionError(f"Chart '{chart}' shows no table (text: {shown['text']!r})")
+            rows = [dict(cells) for cells in shown["table"]]
+            log_table(rows, caption=f"Browser: table of chart '{chart}'")
+            return rows
+
+        return get_and_verify(
+            get, assertion_operator, assertion_expected, f"Browser: rows of chart '{chart}'", message, retry_timeout
+        )
+
+    def _shown(self, chart: str) -> dict[str, Any]:
+        by_name = {c["name"]: c for c in self._read()}
+        if chart not in by_name:
+            raise NotFound(f"Chart '{chart}' is not on the open dashboard. Shown: {', '.join(sorted(by_name))}")
+        shown = by_name[chart]
+        if shown["error"]:
+            raise AssertionError(f"Chart '{chart}' shows an error in the browser: {shown['error']}")
+        return shown
 
     @keyword(tags=(AREA, "Assertion"))
     def dashboard_should_show(self, chart: str, value: float | str, message: str | None = None) -> None:
