@@ -207,8 +207,9 @@ def services(settings: Settings) -> list[Service]:
             ],
             prepare="lakehouse.services.postgres:prepare",
             probe=Probe("tcp", f"{s.host}:{s.ports['postgres']}"),
-            # Tree RSS counts shared_buffers once per backend: ~220 MB serving both Airflows.
-            memory_mb=320,
+            # Tree RSS counts shared_buffers once per backend: ~220 MB serving both Airflows, 315 MB
+            # with both Airflows and their StatsD-emitting schedulers busy (measured 2026-12-01).
+            memory_mb=448,
             start_timeout=30,
         ),
         Service(
