@@ -121,6 +121,8 @@ def test_the_browser_logs_in_and_reads_the_rendered_dashboard(lib: BiLibrary) ->
         assert "/superset/dashboard/p/" in url
         lib.dashboard_should_show("DLQ errors", 0)
         assert lib.get_dashboard_number("DLQ errors", EQ, 0) == 0
+        with pytest.raises(AssertionError, match="Chart 'DLQ errors' shows no table"):
+            lib.get_dashboard_table("DLQ errors")
         with pytest.raises(AssertionError, match=r"Browser: chart 'DLQ errors' '0\.0' \(float\) should be '1\.0'"):
             lib.dashboard_should_show("DLQ errors", 1)
         with pytest.raises(NotFound, match=r"Chart 'Nope' is not on the open dashboard\. Shown: .*DLQ errors"):
