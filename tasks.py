@@ -147,7 +147,8 @@ def _run_suites(c: Context, paths: list[str], outputdir: Path, processes: int, e
     outputdir.mkdir(parents=True, exist_ok=True)
     for old in ("output.xml", "log.html", "report.html"):
         (outputdir / old).unlink(missing_ok=True)
-    common = ["--loglevel", "DEBUG:INFO", *extra]
+    # One root name for both phases: several paths otherwise give roots that rebot cannot merge.
+    common = ["--name", "Suites", "--loglevel", "DEBUG:INFO", *extra]
     parallel, serial = outputdir / "parallel", outputdir / "serial"
     c.run(" ".join(["pabot", "--pabotlib", "--pabotlibport", "0", "--processes", str(processes),
                     "--artifactsinsubfolders", "--outputdir", str(parallel), "--exclude", "serial",
