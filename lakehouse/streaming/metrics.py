@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from contract.layout import ERROR_TYPES
+from contract.topics import TOPICS
+
 # /health turns 503 when no progress report arrived for this long (the query
 # reports at least every second while idle, see app.py).
 MAX_PROGRESS_AGE_S = 60.0
@@ -51,8 +54,10 @@ class Metrics:
     last_batch_duration_s: float = 0.0
     last_batch_finished_at: float = 0.0
     first_batch_finished_at: float = 0.0
-    rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    dlq_rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Every counter series exists from the start at 0 (Prometheus' advice): a test that reads a counter
+    # before its first increment gets 0 from this process, not nothing (or a stale value of the last one).
+    rows: dict[str, int] = field(default_factory=lambda: defaultdict(int, {t.table: 0 for t in TOPICS}))
+    dlq_rows: dict[str, int] = field(default_factory=lambda: defaultdict(int, dict.fromkeys(ERROR_TYPES, 0)))
     # table → (batch id, Delta version) of the last commit this process made
     last_commit: dict[str, tuple[int, int]] = field(default_factory=dict)
     query_active: bool = False
@@ -68,8 +73,13 @@ class Metrics:
 
     def begin_batch(self, batch_id: int, tables: list[str], correlation_ids: list[str]) -> None:
         with self.lock:
-            self.current_batch = {"batch_id": batch_id, "started_at": time.time(), "tables": sorted(tables),
-                                  "committed": [], "correlation_ids": correlation_ids[:200]}
+            self.current_batch = {
+                "batch_id": batch_id,
+                "started_at": time.time(),
+                "tables": sorted(tables),
+                "committed": [],
+                "correlation_ids": correlation_ids[:200],
+            }
 
     def table_committed(
         self, batch_id: int, table: str, version: int, offsets: dict[str, dict[str, list[int]]] | None = None
@@ -165,24 +175,34 @@ def prometheus_text(snap: dict[str, Any]) -> str:
     metric("batches_total", "counter", "Micro-batches written by this process.", [("", snap["batches"])])
     metric("last_batch_id", "gauge", "Id of the last completed micro-batch.", [("", snap["last_batch_id"])])
     metric(
-        "last_batch_duration_seconds", "gauge", "Wall time of the last micro-batch.",
+        "last_batch_duration_seconds",
+        "gauge",
+        "Wall time of the last micro-batch.",
         [("", snap["last_batch_duration_s"])],
     )
     metric(
-        "rows_total", "counter", "Rows appended to Bronze tables.",
+        "rows_total",
+        "counter",
+        "Rows appended to Bronze tables.",
         [(f'{{table="{t}"}}', n) for t, n in sorted(snap["rows"].items())],
     )
     metric(
-        "dlq_rows_total", "counter", "Rows appended to the DLQ table.",
+        "dlq_rows_total",
+        "counter",
+        "Rows appended to the DLQ table.",
         [(f'{{error_type="{k}"}}', n) for k, n in sorted(snap["dlq_rows"].items())],
     )
     metric(
-        "lag_records", "gauge", "Latest Kafka offset minus processed offset, summed over partitions.",
+        "lag_records",
+        "gauge",
+        "Latest Kafka offset minus processed offset, summed over partitions.",
         [(f'{{topic="{t}"}}', n) for t, n in sorted(snap["lag"].items())],
     )
     age = snap["last_progress_age_s"]
     metric(
-        "last_progress_age_seconds", "gauge", "Seconds since the last progress report.",
+        "last_progress_age_seconds",
+        "gauge",
+        "Seconds since the last progress report.",
         [("", age if age is not None else -1)],
     )
     return "\n".join(lines) + "\n"

@@ -51,13 +51,16 @@ def test_batches_accumulate_and_render_as_prometheus() -> None:
     m.table_committed(4, "trips", 5)
     m.record_batch(4, 0.25, {"trips": 1}, {})
     snap = m.snapshot()
-    assert snap["rows"] == {"trips": 7}
+    assert snap["rows"]["trips"] == 7
+    assert snap["rows"]["payments"] == 0  # every table's counter exists from the start
     assert snap["dlq_rows_total"] == 1
     assert snap["last_batch_id"] == 4
     assert snap["last_commit"]["trips"] == {"batch_id": 4, "delta_version": 5}
     assert next(iter(m.commits))["offsets"] == {"trips": {"1": [10, 15]}}
     text = prometheus_text(snap)
     assert 'lakehouse_bronze_rows_total{table="trips"} 7' in text
+    assert 'lakehouse_bronze_rows_total{table="gps_pings"} 0' in text
+    assert 'lakehouse_bronze_dlq_rows_total{error_type="MISSING_KEY"} 0' in text
     assert 'lakehouse_bronze_dlq_rows_total{error_type="INVALID_JSON"} 1' in text
     assert "lakehouse_bronze_last_batch_id 4" in text
 
