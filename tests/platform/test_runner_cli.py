@@ -24,7 +24,7 @@ from contract.lifecycle import (
     UnsupportedOperation,
     UpReport,
 )
-from contract.platform import PlatformContract
+from contract.platform import PROFILES, PlatformContract
 from lakehouse.runner.cli import EXIT_LIFECYCLE, EXIT_UNSUPPORTED, main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -183,8 +183,7 @@ def test_describe_prints_and_saves_the_contract_with_services(tmp_path: Path) ->
     services = printed.service_catalogue()
     assert services["kafka-init"].depends_on == ("kafka",) and services["kafka-init"].oneshot
     assert services["s3"].probe.kind == "s3"
-    assert {s.profile for s in services.values()} == {"core", "data-platform", "quality-orchestration",
-                                                      "airflow2-compat"}
+    assert {s.profile for s in services.values()} == set(PROFILES)
 
 
 def test_describe_imports_no_heavy_module(tmp_path: Path) -> None:
@@ -197,10 +196,11 @@ def test_describe_imports_no_heavy_module(tmp_path: Path) -> None:
     assert "HEAVY=" in proc.stderr and proc.stderr.rsplit("HEAVY=", 1)[1] == "", proc.stderr
 
 
-def test_up_of_a_profile_without_services_fails_clearly(tmp_path: Path) -> None:
-    proc = _cli(tmp_path, "up", "--profile", "monitoring", "--json")
+def test_up_of_an_unknown_profile_fails_clearly(tmp_path: Path) -> None:
+    # (A known profile without services is refused by the catalogue: tests/platform/test_catalogue.py.)
+    proc = _cli(tmp_path, "up", "--profile", "nope", "--json")
     assert proc.returncode == EXIT_LIFECYCLE
-    assert "profile 'monitoring' has no services in this platform yet" in proc.stderr
+    assert "Unknown profile(s): nope. Known: core, data-platform" in proc.stderr
     assert not (tmp_path / "run" / "supervisord.conf").exists()
 
 
