@@ -181,10 +181,10 @@ def run(c: Context, suite: list[str] | None = None, keep: bool = False, processe
     profiles = _profiles_with_deps(_suite_profiles(paths), contract)
     _say(f"suites {' '.join(paths)} need profiles: {', '.join(profiles)}")
     before = _running(profiles)
-    report = _up(c, profiles)
-    _say(f"platform ready in {report['seconds']:.1f} s")
     extra = [f"--include {i}" for i in include or []] + [f"--exclude {e}" for e in exclude or []]
-    try:
+    try:  # a failed start stops what it started too (unless --keep, to look at it)
+        report = _up(c, profiles)
+        _say(f"platform ready in {report['seconds']:.1f} s")
         rc = _run_suites(c, paths, RESULTS, processes, extra, _robot_env(_describe_to_file()))
     finally:
         _stop_unless_kept(keep, before)
@@ -243,10 +243,10 @@ def test(c: Context, keep: bool = False) -> None:
     contract = _describe()
     profiles = _profiles_with_deps([*_suite_profiles(["suites"]), "core"], contract)
     before = _running(profiles)
-    report = _up(c, profiles)
-    _say(f"platform ({', '.join(profiles)}) ready in {report['seconds']:.1f} s")
     failures = []
-    try:
+    try:  # a failed start stops what it started too
+        report = _up(c, profiles)
+        _say(f"platform ({', '.join(profiles)}) ready in {report['seconds']:.1f} s")
         env = _robot_env(_describe_to_file())
         if not _pytest(c, "tests/platform", python=_platform_python()):
             failures.append("pytest tests/platform (in the platform environment)")
