@@ -204,7 +204,7 @@ class EmbeddedBackend(PlatformBackend):
         delay noticing that another service is ready."""
         from lakehouse.health import check
 
-        machine = Startup(services, t0 or time.monotonic())
+        machine = Startup(services, t0 or time.monotonic(), max_starting=start_slots())
         budget = timeout or (sum(s.start_timeout for s in services) + 30)
         deadline = time.monotonic() + budget
         rpc = self._rpc().supervisor
@@ -372,6 +372,12 @@ class EmbeddedBackend(PlatformBackend):
             usage.failcnt = values.get("failcnt")
             usage.extra = {k: v for k, v in values.items() if k.startswith("total_")}
         return usage
+
+
+def start_slots() -> int:
+    """How many services may start at once: ``LH_START_SLOTS``, else twice the CPU count (4 on 2 cores)."""
+    value = os.environ.get("LH_START_SLOTS", "")
+    return max(1, int(value)) if value.strip() else max(2, 2 * (os.cpu_count() or 1))
 
 
 def _tree_rss(pid: int) -> int | None:

@@ -89,6 +89,10 @@ class Startup:
 
     services: Sequence[Declared]
     t0: float
+    # At most this many services starting at once (``None``: no limit). On a small machine, twenty
+    # services started together starve each other past their start timeouts; with a limit the rest
+    # wait PENDING ("waiting for a start slot"), and a service's timeout counts from its own start.
+    max_starting: int | None = None
     tracks: dict[str, Track] = field(init=False)
     started: list[str] = field(default_factory=list)
     already_running: list[str] = field(default_factory=list)
@@ -145,6 +149,10 @@ class Startup:
         if svc.oneshot and proc.state == "EXITED" and proc.exit_status == 0:
             self.already_running.append(svc.name)
             track.phase, track.last = Phase.READY, "finished earlier (exit status 0)"
+            return []
+        starting = sum(1 for t in self.tracks.values() if t.phase is Phase.STARTING)
+        if self.max_starting is not None and proc.state not in ALIVE and starting >= self.max_starting:
+            track.last = f"waiting for a start slot ({starting} services starting)"
             return []
         track.phase, track.started_at = Phase.STARTING, now
         if proc.state in ALIVE:  # adopted: probed at once, not started again

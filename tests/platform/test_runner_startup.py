@@ -97,3 +97,17 @@ def test_start_timeout_counts_from_the_start_and_names_the_last_state() -> None:
 def test_dependency_outside_the_set_does_not_block() -> None:
     m = Startup([APP], t0=0.0)
     assert m.step(0.0, {"app": STOPPED}) == [Start("app")]
+
+
+def test_start_slots_limit_how_many_services_start_at_once() -> None:
+    a, b, c = (Svc(name, (), False, 10.0) for name in ("a", "b", "c"))
+    m = Startup([a, b, c], t0=0.0, max_starting=2)
+    actions = m.step(0.0, {n: Proc("STOPPED") for n in "abc"})
+    assert [x.name for x in actions if isinstance(x, Start)] == ["a", "b"]
+    assert m.phase("c") is Phase.PENDING and "waiting for a start slot" in m.waiting()
+    # a becomes ready: its slot goes to c in the same step
+    actions = m.step(1.0, {"a": Proc("RUNNING"), "b": Proc("RUNNING"), "c": Proc("STOPPED")}, {"a": (True, "ok")})
+    assert [x.name for x in actions if isinstance(x, Start)] == ["c"]
+    # c's timeout counts from its own start (1.0 s), not from the beginning
+    m.step(11.0, {"a": Proc("RUNNING"), "b": Proc("RUNNING"), "c": Proc("RUNNING")}, {"b": (True, "ok")})
+    assert m.failed is None
