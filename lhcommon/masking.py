@@ -17,7 +17,8 @@ MASK = "***"
 
 # Clients that log request details (signatures, auth headers) at DEBUG. Robot
 # captures the ``logging`` module into log.html, so keep them quiet.
-_NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "requests", "deltalake")
+# selenium: its remote_connection logs every WebDriver command at DEBUG, typed passwords included.
+_NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "requests", "deltalake", "selenium")
 
 
 def register(*values: object) -> None:

@@ -24,6 +24,7 @@ from assertionengine import AssertionOperator, verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
+from lhcommon import masking
 from lhkit.assertions import get_and_verify
 from lhkit.htmllog import log_table
 from lhkit.polling import WaitTimeout, wait_until
@@ -89,6 +90,8 @@ class BrowserKeywords(BiComponent):
             "--lang=en-US",
         ):
             options.add_argument(arg)
+        # Selenium logs each WebDriver command at DEBUG, the typed password included: keep it out of the log.
+        masking.quiet_client_loggers()
         driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
         driver.set_page_load_timeout(self.ctx.timeout)
         return driver

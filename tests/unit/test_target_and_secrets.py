@@ -50,3 +50,25 @@ def test_unknown_target_setting_is_rejected() -> None:
 
 def test_profile_tags() -> None:
     assert profiles_from_tags(["profile:core", "Profile:data-platform", "smoke"]) == {"core", "data-platform"}
+
+
+def test_client_loggers_that_echo_requests_are_quieted() -> None:
+    """Selenium's remote_connection logs every WebDriver command (typed passwords too) at DEBUG, and
+    Robot records Python logging at DEBUG: found as a secret leak in CI's output.xml."""
+    import logging
+
+    from lhcommon import masking as m
+
+    root, names = logging.getLogger(), ("selenium", "urllib3", "botocore")
+    saved = root.level, [logging.getLogger(n).level for n in names]
+    try:
+        root.setLevel(logging.DEBUG)  # as Robot does with --loglevel DEBUG
+        for n in names:
+            logging.getLogger(n).setLevel(logging.NOTSET)
+        m.quiet_client_loggers()
+        for name in ("selenium.webdriver.remote.remote_connection", "urllib3.connectionpool", "botocore.endpoint"):
+            assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING, name
+    finally:
+        root.setLevel(saved[0])
+        for n, level in zip(names, saved[1], strict=True):
+            logging.getLogger(n).setLevel(level)
