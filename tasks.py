@@ -34,6 +34,10 @@ SECOND_INSTANCE = {"LH_TOPIC_PREFIX": "ext.", "LH_BUCKET_BRONZE": "ext-bronze", 
 SECOND_PORT_OFFSET = 1000
 # Tests that drive the platform's lifecycle or read its processes: not run against an external target.
 MANAGED_ONLY_TAG = "backend:managed"
+# Tests tagged `backend:embedded` need something only the embedded backend has (e.g. the table reset).
+EMBEDDED_ONLY = "embedded"
+# Platform backends `./lh up/run --backend` can drive: local processes, or Docker Compose.
+BACKENDS = ("embedded", "compose")
 # What the second instance runs (core and data-platform only) through the external target, and the
 # profile tags of the tests it therefore leaves out.
 EXTERNAL_RUN_SUITES = ("suites/01_foundation", "suites/02_data_flows/bronze_ingestion.robot",
@@ -65,64 +69,132 @@ def _platform(*args: str, env: dict[str, str] | None = None, capture: bool = Fal
     return proc.stdout or ""
 
 
-def _describe(env: dict[str, str] | None = None) -> PlatformContract:
-    return PlatformContract.from_mapping(json.loads(_platform("describe", "--json", env=env, capture=True)))
+def _describe(env: dict[str, str] | None = None, backend: str = "embedded") -> PlatformContract:
+    """The platform's contract; ``backend="compose"`` also writes its Compose file (images must be built)."""
+    extra = ("--backend", backend) if backend != "embedded" else ()
+    return PlatformContract.from_mapping(json.loads(_platform("describe", "--json", *extra, env=env, capture=True)))
+
+
+def _contract_file(backend: str = "embedded", env: dict[str, str] | None = None) -> Path:
+    """Where ``describe`` saved the contract (suites and pytest read that file)."""
+    return _state_dir(env) / ("contract.json" if backend == "embedded" else f"contract-{backend}.json")
+
+
+def _check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise Exit(f"unknown backend '{backend}': expected one of {', '.join(BACKENDS)}", code=2)
+    return backend
+
+
+def _compose(env: dict[str, str] | None = None, describe: bool = True):
+    """The toolkit's Compose backend (docker SDK) for this instance's generated Compose file."""
+    from PlatformLibrary.backends import backend_for
+
+    path = _contract_file("compose", env)
+    contract = _describe(env, "compose") if describe or not path.exists() else PlatformContract.load(path)
+    return backend_for(contract)
+
+
+def _engine(action: str, env: dict[str, str] | None = None) -> str:
+    """Start/stop the Docker daemon this project started (never one it did not), or snapshot the host network."""
+    return _platform_module("lakehouse.provision.docker", action, env=env)
+
+
+def _platform_module(module: str, *args: str, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run([_platform_python(env), "-m", module, *args], cwd=ROOT, env=env, text=True,
+                          check=False, stdout=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise Exit(f"{module} {' '.join(args)} failed (exit {proc.returncode})", code=proc.returncode)
+    return proc.stdout
 
 
 def _profiles_with_deps(profiles: list[str], contract: PlatformContract | None = None) -> list[str]:
     return profiles_of(closure((contract or _describe()).service_catalogue(), profiles))
 
 
-@task(iterable=["profile"], help={"profile": "profile to provision (repeatable); default: all with services"})
-def provision(c: Context, profile: list[str] | None = None) -> None:
+@task(iterable=["profile"], help={"profile": "profile to provision (repeatable); default: all with services",
+                                  "backend": "compose: also the Docker engine, Compose CLI, daemon and images"})
+def provision(c: Context, profile: list[str] | None = None, backend: str = "embedded") -> None:
     """Install what the profiles need into the state dir (idempotent, cached)."""
     args = [a for p in profile or [] for a in ("--profile", p)]
+    if _check_backend(backend) != "embedded":
+        args += ["--backend", backend]
     c.run(" ".join([sys.executable, "-m", "lakehouse.provision", *args]))
 
 
-def _provision(profiles: list[str], env: dict[str, str] | None = None) -> None:
+def _provision(profiles: list[str], env: dict[str, str] | None = None, backend: str = "embedded") -> None:
     args = [a for p in profiles for a in ("--profile", p)]
+    if backend != "embedded":
+        args += ["--backend", backend]
     subprocess.run([sys.executable, "-m", "lakehouse.provision", *args], cwd=ROOT, env=env, check=True)
 
 
-def _up(c: Context, profiles: list[str], env: dict[str, str] | None = None) -> dict:
+def _up(c: Context, profiles: list[str], env: dict[str, str] | None = None, backend: str = "embedded") -> dict:
     """Provision what is missing (fast when done), then start the profiles and wait until ready."""
-    _provision(profiles, env)
+    _provision(profiles, env, backend)
+    if backend == "compose":
+        from dataclasses import asdict
+
+        return asdict(_compose(env).up(profiles))
     args = [a for p in profiles for a in ("--profile", p)]
     return json.loads(_platform("up", *args, "--json", env=env, capture=True))
 
 
-def _running(profiles: list[str]) -> set[str]:
+def _running(profiles: list[str], backend: str = "embedded") -> set[str]:
     """Services running now (after provisioning, so the platform's CLI has its environment)."""
-    _provision(profiles)
+    _provision(profiles, backend=backend)
+    if backend == "compose":
+        return {s.name for s in _compose().status() if s.state == "RUNNING"}
     return {s["name"] for s in json.loads(_platform("status", "--json", capture=True)) if s["state"] == "RUNNING"}
 
 
-@task(iterable=["profile"], help={"profile": "profile to start (repeatable); dependencies are followed"})
-def up(c: Context, profile: list[str] | None = None) -> None:
+def _down(backend: str = "embedded", env: dict[str, str] | None = None) -> None:
+    if backend == "compose":
+        if _contract_file("compose", env).exists():
+            _compose(env, describe=False).down()
+        _say(_engine("stop", env).strip() or "docker: left as it was")
+    else:
+        _platform("down", env=env)
+
+
+BACKEND_HELP = "embedded (local processes, default) or compose (Docker Compose, images built locally)"
+
+
+@task(iterable=["profile"], help={"profile": "profile to start (repeatable); dependencies are followed",
+                                  "backend": BACKEND_HELP})
+def up(c: Context, profile: list[str] | None = None, backend: str = "embedded") -> None:
     """Start profiles (default: core) and wait until every service is ready."""
     profiles = _profiles_with_deps(profile or ["core"])
-    report = _up(c, profiles)
-    _say(f"up: {', '.join(profiles)} ready in {report['seconds']:.1f} s "
+    report = _up(c, profiles, backend=_check_backend(backend))
+    _say(f"up ({backend}): {', '.join(profiles)} ready in {report['seconds']:.1f} s "
          f"(started {', '.join(report['started']) or 'nothing'}; already running {len(report['already_running'])})")
 
 
-@task
-def down(c: Context) -> None:
-    """Stop every service and the supervisor."""
-    _platform("down")
-    _say("down: platform stopped")
+@task(help={"backend": BACKEND_HELP})
+def down(c: Context, backend: str = "embedded") -> None:
+    """Stop every service and the supervisor (compose: every container, then a Docker daemon it started)."""
+    _down(_check_backend(backend))
+    _say(f"down ({backend}): platform stopped")
 
 
-@task
-def status(c: Context) -> None:
+@task(help={"backend": BACKEND_HELP})
+def status(c: Context, backend: str = "embedded") -> None:
     """Table of service, profile, state, pid, RSS, budget, uptime and restarts."""
+    if _check_backend(backend) == "compose":
+        for st in _compose(describe=False).status():
+            rss = f"{st.rss_bytes / 2**20:.0f}" if st.rss_bytes else "-"
+            print(f"{st.name:24} {st.profile:22} {st.state:12} {st.pid or '-':>7} {rss:>8} "
+                  f"{st.memory_budget_mb or '-':>7} restarts {st.restarts}")
+        return
     _platform("status")
 
 
-@task(help={"lines": "number of lines (default 100)"})
-def logs(c: Context, service: str, lines: int = 100) -> None:
+@task(help={"lines": "number of lines (default 100)", "backend": BACKEND_HELP})
+def logs(c: Context, service: str, lines: int = 100, backend: str = "embedded") -> None:
     """Print the tail of a service's log."""
+    if _check_backend(backend) == "compose":
+        print(_compose(describe=False).log_tail(service, lines))
+        return
     _platform("logs", service, "--lines", str(lines))
 
 
@@ -171,39 +243,42 @@ def _run_suites(c: Context, paths: list[str], outputdir: Path, processes: int, e
         "processes": "pabot processes (default 2)",
         "include": "robot --include tag pattern (repeatable)",
         "exclude": "robot --exclude tag pattern (repeatable)",
+        "backend": BACKEND_HELP,
     },
 )
 def run(c: Context, suite: list[str] | None = None, keep: bool = False, processes: int = 2,
-        include: list[str] | None = None, exclude: list[str] | None = None) -> None:
+        include: list[str] | None = None, exclude: list[str] | None = None, backend: str = "embedded") -> None:
     """Main job: provision, start the profiles the suites need, run them with pabot -> results/log.html."""
     paths = suite or ["suites"]
     contract = _describe()
     profiles = _profiles_with_deps(_suite_profiles(paths), contract)
-    _say(f"suites {' '.join(paths)} need profiles: {', '.join(profiles)}")
-    before = _running(profiles)
+    _say(f"suites {' '.join(paths)} need profiles: {', '.join(profiles)} (backend {_check_backend(backend)})")
+    before = _running(profiles, backend)
     extra = [f"--include {i}" for i in include or []] + [f"--exclude {e}" for e in exclude or []]
+    if backend != "embedded":
+        extra += ["--exclude", f"backend:{EMBEDDED_ONLY}"]
     try:  # a failed start stops what it started too (unless --keep, to look at it)
-        report = _up(c, profiles)
+        report = _up(c, profiles, backend=backend)
         _say(f"platform ready in {report['seconds']:.1f} s")
-        rc = _run_suites(c, paths, RESULTS, processes, extra, _robot_env(_describe_to_file()))
+        rc = _run_suites(c, paths, RESULTS, processes, extra, _robot_env(_describe_to_file(backend)))
     finally:
-        _stop_unless_kept(keep, before)
+        _stop_unless_kept(keep, before, backend)
     _say(f"log: {RESULTS / 'log.html'}  report: {RESULTS / 'report.html'}")
     if rc != 0:
         raise Exit(f"suites failed (exit {rc})", code=rc)
 
 
-def _describe_to_file() -> Path:
-    """``describe`` writes the contract to <state>/contract.json; suites and pytest read that file."""
-    _describe()
-    return _state_dir() / "contract.json"
+def _describe_to_file(backend: str = "embedded") -> Path:
+    """``describe`` writes the contract to <state>/contract[-<backend>].json; suites and pytest read that file."""
+    _describe(backend=backend)
+    return _contract_file(backend)
 
 
-def _stop_unless_kept(keep: bool, running_before: set[str]) -> None:
+def _stop_unless_kept(keep: bool, running_before: set[str], backend: str = "embedded") -> None:
     if keep:
-        _say("platform left running (--keep); stop it with ./lh down")
+        _say(f"platform left running (--keep); stop it with ./lh down --backend {backend}")
     elif not running_before:
-        _platform("down")
+        _down(backend)
         _say("platform stopped")
     else:
         _say(f"the platform was already running ({len(running_before)} services); left as it was, "

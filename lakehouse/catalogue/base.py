@@ -74,6 +74,14 @@ class Service:
     # then its JVM). A group SIGKILL follows the grace period either way.
     stop_group: bool = True
     jvm: Jvm | None = None
+    # Which locally built image runs the service on a container backend (``lakehouse.compose``):
+    # ``runtime`` (shared libraries for the mounted Python), ``jvm`` (+ Java 17), ``postgres``, ``monitoring``.
+    # Empty: ``jvm`` for a JVM service, else ``runtime``.
+    image_role: str = ""
+
+    @property
+    def role(self) -> str:
+        return self.image_role or ("jvm" if self.jvm is not None else "runtime")
 
     @property
     def log_name(self) -> str:

@@ -64,6 +64,7 @@ def services(settings: Settings) -> list[Service]:
             # The driver stops the query and its JVM itself on SIGTERM.
             stop_group=False,
             workdir=str(s.repo_root),
+            image_role="jvm",  # PySpark starts a JVM
         ),
     ]
 

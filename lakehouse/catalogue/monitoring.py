@@ -70,6 +70,7 @@ def services(settings: Settings) -> list[Service]:
                 "--log.level=warn",
             ],
             prepare=f"{HOOKS}:prepare_prometheus",
+            image_role="monitoring",
             probe=Probe("http", f"{s.prometheus_url}/-/ready"),
             # ~50 MB idle; a day of 2 s samples of a few thousand series stays well under this.
             memory_mb=256,
@@ -89,6 +90,7 @@ def services(settings: Settings) -> list[Service]:
                 "--log.level=warn",
             ],
             prepare=f"{HOOKS}:prepare_alertmanager",
+            image_role="monitoring",
             probe=Probe("http", f"{s.alertmanager_url}/-/ready"),
             memory_mb=128,
             start_timeout=30,

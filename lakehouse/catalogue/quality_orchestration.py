@@ -206,6 +206,7 @@ def services(settings: Settings) -> list[Service]:
                 *(arg for key, value in _pg_conf(s).items() for arg in ("-c", f"{key}={value}")),
             ],
             prepare="lakehouse.services.postgres:prepare",
+            image_role="postgres",
             probe=Probe("tcp", f"{s.host}:{s.ports['postgres']}"),
             # Tree RSS counts shared_buffers once per backend: ~220 MB serving both Airflows, 315 MB
             # with both Airflows and their StatsD-emitting schedulers busy (measured 2026-12-01).

@@ -3,7 +3,8 @@
 This is how the toolkit's embedded backend drives the platform (``control_command`` in the
 contract, see ``docs/architecture.md``)::
 
-    describe [--json]                                   the contract JSON; also saved to <state>/contract.json (0600)
+    describe [--json] [--backend compose]               the contract JSON; also saved to <state>/contract.json (0600);
+                                                        compose: writes <state>/run/compose.yml, contract-compose.json
     up --profile P [--profile Q] [--timeout S] [--json] UpReport
     down
     status [NAME ...] [--json]                          list of ServiceStatus
@@ -74,12 +75,12 @@ class _Run:
 
 # --- verbs ---------------------------------------------------------------------------------
 def _describe(run: _Run) -> int:
-    from lakehouse.runner.describe import describe
+    from lakehouse.runner.describe import contract_path, describe, describe_compose
     from lakehouse.settings import Settings
 
     settings = Settings.load()
-    contract = describe(settings)
-    contract.save(settings.contract_path)
+    contract = describe_compose(settings) if run.args.backend == "compose" else describe(settings)
+    contract.save(contract_path(settings, run.args.backend))
     run.out.write(json.dumps(contract.to_dict(), indent=2, sort_keys=True) + "\n")
     return 0
 
@@ -184,7 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="seconds (or '5 min') to wait for readiness")
         return sub
 
-    verb("describe", _describe, "print this platform's contract JSON and save it to <state>/contract.json")
+    describe = verb("describe", _describe, "print this platform's contract JSON and save it to "
+                    "<state>/contract.json (compose: contract-compose.json)")
+    describe.add_argument("--backend", choices=("embedded", "compose"), default="embedded",
+                          help="compose: write <state>/run/compose.yml and describe the platform run by Compose")
     up = verb("up", _up, "start profiles (and their dependencies) and wait until ready", timeout=True)
     up.add_argument("--profile", action="append", required=True, help="a profile; repeat for several")
     verb("down", _down, "stop every service and supervisord")

@@ -7,6 +7,7 @@ Standard library, ``contract`` and the catalogue's declarations only: no process
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from contract.platform import PlatformContract
 from lakehouse.catalogue import all_services, topological
@@ -26,3 +27,21 @@ def describe(settings: Settings) -> PlatformContract:
         control_command=control_command(settings),
         control_cwd=str(settings.repo_root),
     )
+
+
+def describe_compose(settings: Settings) -> PlatformContract:
+    """The same platform run by Docker Compose: writes ``<state>/run/compose.yml`` (``lakehouse.compose``)
+    for the images provisioning built, and names it in the contract. The toolkit's Compose backend
+    drives it with the docker SDK; the endpoints are the embedded backend's (host networking)."""
+    from lakehouse.compose import project_name, write
+    from lakehouse.provision.docker import image_tags
+
+    path = write(settings, image_tags(settings))
+    return describe(settings).with_overrides(
+        name="compose", backend="compose", compose_file=str(path), compose_project=project_name(settings)
+    )
+
+
+def contract_path(settings: Settings, backend: str) -> Path:
+    """Where ``describe`` saves the contract: ``contract.json`` (embedded), ``contract-<backend>.json``."""
+    return settings.contract_path if backend == "embedded" else settings.state_dir / f"contract-{backend}.json"

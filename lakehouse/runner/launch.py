@@ -32,8 +32,11 @@ def argv(service: Service) -> list[str]:
 def main(args: list[str]) -> int:
     settings = Settings.load()
     service = all_services(settings)[args[0]]
-    group = cgroup.join(settings.state_dir, service.name, service.memory_mb)
-    where = f"cgroup {group}" if group else "RSS budget only (no writable memory cgroup)"
+    if os.environ.get("LH_IN_CONTAINER"):
+        group, where = None, "the container's memory limit (Compose mem_limit)"
+    else:
+        group = cgroup.join(settings.state_dir, service.name, service.memory_mb)
+        where = f"cgroup {group}" if group else "RSS budget only (no writable memory cgroup)"
     print(f"[launch] {service.name}: memory budget {service.memory_mb} MB, {where}", flush=True)
     if service.prepare:
         module, _, func = service.prepare.partition(":")
