@@ -1,7 +1,7 @@
 """The lifecycle interface every platform backend implements, and the shapes it returns.
 
 Backends: ``embedded`` (the reference lakehouse's local processes under supervisord,
-driven through its CLI), ``compose`` (Docker Compose; a later issue) and ``external`` (an
+driven through its CLI), ``compose`` (Docker Compose, through the docker SDK) and ``external`` (an
 already-running platform: health checks only). The shapes travel as JSON between the
 reference lakehouse's CLI and the toolkit's embedded backend.
 """
@@ -27,7 +27,9 @@ class UnsupportedOperation(LifecycleError):
 class ServiceStatus:
     name: str
     profile: str
-    state: str  # RUNNING, STARTING, STOPPED, EXITED, FATAL, BACKOFF, NOT_CREATED, EXTERNAL
+    # RUNNING, STARTING, UNHEALTHY (compose: running, failing its healthcheck), STOPPED, EXITED, FATAL,
+    # BACKOFF, NOT_CREATED, EXTERNAL
+    state: str
     pid: int | None = None
     rss_bytes: int | None = None
     uptime_s: float | None = None
@@ -36,6 +38,13 @@ class ServiceStatus:
     oneshot: bool = False
     started_at: float | None = None
     memory_budget_mb: int | None = None
+    # Compose: the last exit was a kernel OOM kill (Docker's State.OOMKilled; it stays set while the
+    # restart policy runs the container again, until its next exit).
+    oom_killed: bool = False
+    # Compose: Docker's health status (healthy, starting, unhealthy; "" without a healthcheck).
+    health: str = ""
+    # Compose: the container's name.
+    container: str = ""
 
     @property
     def running(self) -> bool:

@@ -129,7 +129,8 @@ class PlatformContract:
 
     name: str = "lakehouse"
     # embedded: the reference lakehouse's local processes, driven through ``control_command``;
-    # compose: Docker Compose; external: already running, health checks only.
+    # compose: Docker Compose (``compose_file``, ``compose_project``); external: already running,
+    # health checks only.
     backend: str = "external"
     # Destructive keywords refuse a platform not marked as a test environment.
     test_environment: bool = False
@@ -166,6 +167,9 @@ class PlatformContract:
     # The platform's lifecycle CLI (embedded backend): ``<command> up|down|status|… --json``.
     control_command: tuple[str, ...] = ()
     control_cwd: str = ""
+    # The Compose project (compose backend): its file and project name (``docker compose -f F -p P``).
+    compose_file: str = ""
+    compose_project: str = ""
     # Catalogue facts: services, profiles, dependencies, budgets, probes. Empty for an external
     # platform means the default set derived from the endpoints given.
     services: tuple[ServiceInfo, ...] = ()
@@ -197,6 +201,8 @@ class PlatformContract:
         contract = cls(**data)
         if contract.backend not in BACKENDS:
             raise ValueError(f"Unknown backend '{contract.backend}', expected one of {', '.join(BACKENDS)}")
+        if contract.backend == "compose" and not (contract.compose_file and contract.compose_project):
+            raise ValueError("A compose target must name its compose_file and its compose_project")
         return contract
 
     @classmethod

@@ -2,6 +2,8 @@
 
 * ``embedded``: the reference lakehouse's local processes, driven through its lifecycle CLI
   (the target's ``control_command``), exactly as a Compose backend drives ``docker compose``.
+* ``compose``: a Docker Compose project (the target's ``compose_file`` and ``compose_project``),
+  through the docker SDK; the Compose CLI only for ``up`` and ``down`` of profiles.
 * ``external``: an already-running platform: readiness probes against the target's own
   endpoints; lifecycle operations are refused with a clear message.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 from contract.lifecycle import LifecycleError, PlatformBackend
 from contract.platform import PlatformContract
 
-BACKENDS = ("embedded", "external")
+BACKENDS = ("embedded", "compose", "external")
 
 
 def backend_for(target: PlatformContract, kind: str | None = None) -> PlatformBackend:
@@ -20,6 +22,10 @@ def backend_for(target: PlatformContract, kind: str | None = None) -> PlatformBa
         from .embedded import EmbeddedCliBackend
 
         return EmbeddedCliBackend(target)
+    if kind == "compose":
+        from .compose import ComposeBackend
+
+        return ComposeBackend(target)
     if kind == "external":
         from .external import ExternalBackend
 
