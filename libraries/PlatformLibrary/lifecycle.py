@@ -95,7 +95,9 @@ class LifecycleKeywords(PlatformComponent):
         """Hard-kill a service (SIGKILL to its whole process group), like ``docker kill``.
 
         The backend's restart policy then applies (embedded: a service that died unexpectedly is
-        restarted, as Compose ``restart: on-failure``). With ``wait_until_healthy=True`` the keyword
+        restarted, as Compose ``restart: on-failure``). On Compose the container's init process gets
+        the SIGKILL (by its host PID), so Docker sees a crash and its restart policy restarts it
+        (``docker kill`` would count as a deliberate stop). With ``wait_until_healthy=True`` the keyword
         waits (``timeout``, default the library timeout) for a new, healthy process.
 
         | Kill Service    bronze-streaming    wait_until_healthy=True    timeout=2 min

@@ -30,8 +30,8 @@ class MemoryKeywords(PlatformComponent):
     ) -> float:
         """Return the service's resident memory in MB (whole process tree), optionally asserting it.
 
-        When the service runs in its own memory cgroup, its limit, usage, peak and OOM-kill count
-        are logged too. Not available on an external target.
+        When the service runs in its own memory cgroup (embedded as root, or a Compose container),
+        its limit, usage, peak and OOM-kill count are logged too. Not available on an external target.
 
         | ${mb}=    Get Service Memory Usage    kafka
         | Get Service Memory Usage    bronze-streaming    <    1536
@@ -85,7 +85,7 @@ class MemoryKeywords(PlatformComponent):
         """Return the service's enforced memory limit in MB (its cgroup limit), or 0 when none is enforced.
 
         The embedded runner enforces each service's budget as a cgroup v1 memory limit when it runs
-        as root; elsewhere only the budget is declared.
+        as root; elsewhere only the budget is declared. On Compose it is the container's ``mem_limit``.
 
         | Get Service Memory Limit    bronze-streaming    ==    1536
         """

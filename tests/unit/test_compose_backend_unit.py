@@ -5,6 +5,8 @@ No Docker here; the real engine is exercised by tests/integration/test_compose_b
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from contract.lifecycle import LifecycleError, MemoryUsage, ServiceStatus
@@ -17,6 +19,7 @@ from PlatformLibrary.backends.compose import (
     parse_docker_time,
     parse_memory_stats,
     parse_size,
+    read_cgroup_memory,
 )
 from PlatformLibrary.restarts import RestartKeywords
 
@@ -155,3 +158,38 @@ def test_the_oom_message_names_the_container_limit_peak_restarts_and_exit_code()
     assert RestartKeywords._oom_message("spark", embedded, usage, None).startswith(
         "Service 'spark' was OOM-killed: memory limit 1536.0 MiB, peak 1536.0 MiB, OOM kills 2, restarts 1"
     )
+
+
+def test_cgroup_v1_files_read_like_the_stats_api(tmp_path: Path) -> None:
+    files = {
+        "memory.usage_in_bytes": "10502144\n",
+        "memory.max_usage_in_bytes": "19582976\n",
+        "memory.failcnt": "3\n",
+        "memory.stat": "cache 1\nrss 2\ntotal_cache 274432\ntotal_rss 9207808\n",
+        "memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert read_cgroup_memory(tmp_path) == {
+        "usage": 10502144,
+        "peak": 19582976,
+        "failcnt": 3,
+        "rss": 9207808,
+        "cache": 274432,
+        "oom_kills": 1,
+    }
+
+
+def test_cgroup_v2_files_read_with_the_peak_only_where_the_kernel_has_it(tmp_path: Path) -> None:
+    (tmp_path / "memory.current").write_text("5000000\n")
+    (tmp_path / "memory.stat").write_text("anon 4000000\nfile 900000\n")
+    (tmp_path / "memory.events").write_text("low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n")
+    assert read_cgroup_memory(tmp_path) == {
+        "usage": 5000000,
+        "peak": None,
+        "failcnt": 7,
+        "rss": 4000000,
+        "cache": 900000,
+        "oom_kills": 1,
+    }
+    assert read_cgroup_memory(tmp_path / "gone") == {}
