@@ -12,6 +12,7 @@ import pytest
 from contract.lifecycle import LifecycleError, MemoryUsage, ServiceStatus
 from contract.platform import PlatformContract
 from PlatformLibrary.backends.compose import (
+    PROGRESS,
     catalogue_from_compose,
     closure_of,
     describe_container,
@@ -94,6 +95,7 @@ COMPOSE = {
         },
         "hog": {"profiles": ["faults"], "deploy": {"resources": {"limits": {"memory": "128M"}}}},
         "proxy": {"depends_on": ["web"]},
+        "schema-init": {"profiles": ["core"], "restart": "no", "labels": {"io.lakehouse.oneshot": "true"}},
     }
 }
 
@@ -104,12 +106,14 @@ def test_the_catalogue_from_a_compose_file() -> None:
     assert not catalogue["web"].oneshot and catalogue["web"].depends_on == ("init",)
     assert catalogue["hog"].memory_mb == 128 and catalogue["hog"].profile == "faults"
     assert catalogue["proxy"].profile == "" and catalogue["proxy"].depends_on == ("web",)
+    assert catalogue["schema-init"].oneshot, "the one-shot label counts even when nothing waits for it"
 
 
 def test_a_profile_brings_its_dependencies_and_the_profileless_services_in_order() -> None:
     catalogue = catalogue_from_compose(COMPOSE)
-    assert [s.name for s in closure_of(catalogue, ["core"])] == ["init", "web", "proxy"]
+    assert [s.name for s in closure_of(catalogue, ["core"])] == ["init", "schema-init", "web", "proxy"]
     assert {s.name for s in closure_of(catalogue, ["faults"])} == {"hog", "proxy", "web", "init"}
+    assert PROGRESS.match(" Container lhtest-1-web-1 Started ") and not PROGRESS.match("container x is unhealthy")
     with pytest.raises(LifecycleError, match=r"Unknown profile\(s\): nope. Known: core, faults"):
         closure_of(catalogue, ["nope"])
 

@@ -12,7 +12,8 @@ Conventions the backend relies on (the reference lakehouse's generated file foll
 * every long-running service has a ``healthcheck`` (readiness is Docker's health status) and
   ``restart: on-failure:N``; one-shot init services have ``restart: "no"`` and their dependents
   ``condition: service_completed_successfully``;
-* ``mem_limit`` is the service's memory budget; ``init: true``.
+* ``mem_limit`` is the service's memory budget; ``init: true``;
+* optional label ``io.lakehouse.oneshot: "true"`` on one-shots (see :func:`catalogue_from_compose`).
 
 Catalogue facts (profiles, dependencies, budgets, one-shots) come from the target's ``services``; a
 target without them (a user's own project) gets them from the Compose file (``profiles``,
@@ -57,6 +58,7 @@ reachable from here) plus one when ``State.OOMKilled`` is set.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -76,11 +78,18 @@ from lhcommon.polling import WaitTimeout, format_seconds, wait_until
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
+# Optional: marks a one-shot init service in a Compose file (the reference lakehouse's file sets it).
+ONESHOT_LABEL = "io.lakehouse.oneshot"
 UP_TIMEOUT = 300.0
 STOP_TIMEOUT = 20
 SDK_TIMEOUT = 30
 TAIL_ON_FAILURE = 20
 POLL = 0.25
+# Compose's progress lines ("Container p-web-1 Started"): left out of failure messages.
+PROGRESS = re.compile(
+    r"^\s*(Container|Network|Volume) \S+ +(Creating|Created|Recreate|Recreated|Starting|Started|Waiting|Running|"
+    r"Healthy|Exited|Stopping|Stopped|Removing|Removed)\s*$"
+)
 
 
 def map_state(docker_status: str, health: str) -> str:
@@ -143,8 +152,9 @@ def parse_size(value: Any) -> int | None:
 
 def catalogue_from_compose(document: Mapping[str, Any]) -> dict[str, ServiceInfo]:
     """Catalogue facts from a parsed Compose file: profile (first of ``profiles``, "" for none),
-    ``depends_on``, ``mem_limit`` (or ``deploy.resources.limits.memory``) and one-shots (services
-    another service waits for with ``condition: service_completed_successfully``)."""
+    ``depends_on``, ``mem_limit`` (or ``deploy.resources.limits.memory``) and one-shots (the label
+    ``io.lakehouse.oneshot: "true"``, else the services another service waits for with
+    ``condition: service_completed_successfully``)."""
     services = document.get("services") or {}
     oneshots: set[str] = set()
     for spec in services.values():
@@ -161,7 +171,9 @@ def catalogue_from_compose(document: Mapping[str, Any]) -> dict[str, ServiceInfo
             "memory"
         )
         size = parse_size(limit)
-        oneshot = name in oneshots
+        labels = spec.get("labels") or {}
+        flag = str(labels.get(ONESHOT_LABEL, "")).lower() if isinstance(labels, Mapping) else ""
+        oneshot = flag == "true" if flag in ("true", "false") else name in oneshots
         out[name] = ServiceInfo(
             name=name,
             profile=(spec.get("profiles") or [""])[0],
@@ -470,7 +482,8 @@ class ComposeBackend(PlatformBackend):
                 f"Service '{service.name}' (container {container.name}) is {st.state}: "
                 f"{describe_container(container.attrs)}. Last {TAIL_ON_FAILURE} log lines:\n{tail.rstrip()}"
             )
-        cli = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+        said = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if not PROGRESS.match(line)]
+        cli = "\n".join([line for line in said if line][-8:])
         return LifecycleError(
             mask(
                 f"docker compose up of project '{self.project}' failed after {format_seconds(seconds)} "
