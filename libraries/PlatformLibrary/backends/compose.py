@@ -305,23 +305,23 @@ class ComposeBackend(PlatformBackend):
             raise LifecycleError(f"Unknown service '{name}'. Known services: {known}") from None
 
     # --- containers --------------------------------------------------------------------
-    def _containers(self) -> dict[str, Any]:
-        """The project's containers by service (the newest one per service; one-off runs excluded)."""
+    def _containers(self, only: str | None = None) -> dict[str, Any]:
+        """The project's containers by service (the newest one per service; one-off runs excluded);
+        ``only``: just that service's (one inspect instead of one per container of the project)."""
+        labels = [f"{PROJECT_LABEL}={self.project}", *([f"{SERVICE_LABEL}={only}"] if only else [])]
         found: dict[str, Any] = {}
-        for container in self.client.containers.list(
-            all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}, ignore_removed=True
-        ):
-            labels = container.labels
-            if labels.get(ONEOFF_LABEL, "False") == "True":
+        for container in self.client.containers.list(all=True, filters={"label": labels}, ignore_removed=True):
+            labels_of = container.labels
+            if labels_of.get(ONEOFF_LABEL, "False") == "True":
                 continue
-            service = labels.get(SERVICE_LABEL, "")
+            service = labels_of.get(SERVICE_LABEL, "")
             if service not in found or container.attrs.get("Created", "") > found[service].attrs.get("Created", ""):
                 found[service] = container
         return found
 
     def _container(self, name: str) -> Any:
         self._service(name)
-        container = self._containers().get(name)
+        container = self._containers(name).get(name)
         if container is None:
             raise LifecycleError(
                 f"Service '{name}' has no container in Compose project '{self.project}' (is its profile up?)"
@@ -363,7 +363,7 @@ class ComposeBackend(PlatformBackend):
         wanted = list(names) if names is not None else list(catalogue)
         for n in wanted:
             self._service(n)
-        containers = self._containers()
+        containers = self._containers(wanted[0] if len(wanted) == 1 else None)
         return [self._status_of(catalogue[n], containers.get(n)) for n in wanted]
 
     def service_status(self, name: str) -> ServiceStatus:
@@ -371,7 +371,7 @@ class ComposeBackend(PlatformBackend):
 
     def health(self, name: str) -> tuple[bool, str]:
         service = self._service(name)
-        container = self._containers().get(name)
+        container = self._containers(name).get(name)
         st = self._status_of(service, container)
         if service.oneshot:
             return st.finished_ok, f"{st.state} (exit status {st.exit_status})"
@@ -506,7 +506,7 @@ class ComposeBackend(PlatformBackend):
 
     def start_service(self, name: str, timeout: float | None = None) -> None:
         service = self._service(name)
-        container = self._containers().get(name)
+        container = self._containers(name).get(name)
         if container is None:
             budget = int(timeout or UP_TIMEOUT)
             args = ("--profile", service.profile) if service.profile else ()
