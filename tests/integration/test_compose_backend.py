@@ -58,7 +58,7 @@ def toy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformCont
         client.images.build(path=str(TOY), tag=IMAGE, network_mode="host", rm=True)
     folder = tmp_path_factory.mktemp("compose") / "toy"
     shutil.copytree(TOY, folder)
-    ports = {"web": _free_port(), "hog": _free_port(), "sick": _free_port()}
+    ports = {name: _free_port() for name in ("web", "hog", "sick", "needs")}
     (folder / ".env").write_text("".join(f"TOY_{k.upper()}_PORT={v}\n" for k, v in ports.items()))
     project = f"lhtest-{secrets.token_hex(4)}"
     contract = PlatformContract.from_mapping(
@@ -182,7 +182,8 @@ def test_a_hard_kill_is_restarted_by_the_restart_policy(
 def test_a_container_over_its_memory_limit_is_reported_oom_killed(
     backend: ComposeBackend, toy: tuple[PlatformContract, dict[str, int]], library: PlatformLibrary
 ) -> None:
-    backend.up(["faults"], timeout=30)
+    assert backend.service_status("hog").state == "NOT_CREATED"
+    backend.start_service("hog", timeout=20)  # no container yet: Compose creates it
     mark = library.mark_service_state("hog")
     library.service_should_not_have_been_oom_killed("hog", since=mark)  # passes before the fault
     _get(toy[1]["hog"], "/grow?mb=256")
@@ -217,3 +218,14 @@ def test_a_service_that_never_turns_healthy_fails_up_with_its_probe_output(backe
     assert "Service 'sick' (container " in message and "is UNHEALTHY" in message
     assert "last health check: exit 1: probe: warehouse unreachable (toy fault)" in message
     assert "sick: listening on 127.0.0.1:" in message, "the log tail is part of the message"
+
+
+def test_a_failed_one_shot_fails_up_with_its_exit_code_and_log(backend: ComposeBackend) -> None:
+    with pytest.raises(LifecycleError) as failure:
+        backend.up(["faults3"], timeout=15)
+    message = str(failure.value)
+    print(message)
+    assert "Service 'broken-init' (container " in message and "is EXITED: state exited, exit code 3" in message
+    assert "init: cannot create the bucket (toy fault)" in message
+    assert "Service 'needs-init' (container " in message and "is STOPPED: state created" in message
+    assert "No log output." in message

@@ -480,7 +480,13 @@ class ComposeBackend(PlatformBackend):
             tail = container.logs(stdout=True, stderr=True, tail=TAIL_ON_FAILURE).decode("utf-8", "replace")
             bad.append(
                 f"Service '{service.name}' (container {container.name}) is {st.state}: "
-                f"{describe_container(container.attrs)}. Last {TAIL_ON_FAILURE} log lines:\n{tail.rstrip()}"
+                f"{describe_container(container.attrs)}. "
+                + (f"Last {TAIL_ON_FAILURE} log lines:\n{tail.rstrip()}" if tail.strip() else "No log output.")
+            )
+        if "unknown command" in proc.stderr or "is not a docker command" in proc.stderr:
+            return LifecycleError(
+                f"The Compose CLI plugin is missing ('docker compose' failed: {proc.stderr.strip()[:200]}); "
+                "install it (the reference lakehouse: ./lh provision --backend compose)"
             )
         said = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if not PROGRESS.match(line)]
         cli = "\n".join([line for line in said if line][-8:])

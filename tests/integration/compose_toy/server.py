@@ -22,7 +22,7 @@ def grow(mb: int) -> None:
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         url = urlparse(self.path)
         if url.path == "/grow":
             mb = int(parse_qs(url.query).get("mb", ["256"])[0])
