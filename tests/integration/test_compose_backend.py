@@ -117,6 +117,8 @@ def test_up_waits_for_the_init_then_the_healthy_service_and_is_idempotent(
         ([], ["init", "web"]),
         (["init", "web"], []),
     ], "exactly one of three concurrent ups starts the services"
+    ready = reports[2].ready_after
+    assert 0 < ready["init"] < ready["web"] <= core["seconds"], f"init is ready (exited) before web: {ready}"
     assert core["seconds"] < 15, f"core up took {core['seconds']:.1f} s"
     init, web = backend.status(["init", "web"])
     assert (init.state, init.exit_status, init.finished_ok) == ("EXITED", 0, True)

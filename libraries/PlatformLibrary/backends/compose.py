@@ -447,7 +447,9 @@ class ComposeBackend(PlatformBackend):
         )
 
     def _ready_after(self, names: list[str], wall: float) -> dict[str, float]:
-        """Seconds from ``wall`` to each service's first passing health check (one-shots: their exit)."""
+        """Seconds from ``wall`` until each service was ready: its first passing health check (Docker keeps
+        the last 5: reported only when the first pass is among them), a one-shot's exit, or without a
+        healthcheck its start."""
         out: dict[str, float] = {}
         containers = self._containers()
         for name in names:
@@ -456,10 +458,14 @@ class ComposeBackend(PlatformBackend):
                 continue
             state = container.attrs.get("State") or {}
             log = (state.get("Health") or {}).get("Log") or []
-            ok = [e for e in log if e.get("ExitCode") == 0]
-            stamp = parse_docker_time(ok[0].get("End") if ok else state.get("FinishedAt") if not log else None)
-            if stamp is None and not log:
+            stamp = None
+            if self.catalogue()[name].oneshot:
+                stamp = parse_docker_time(state.get("FinishedAt"))
+            elif not log:
                 stamp = parse_docker_time(state.get("StartedAt"))
+            elif len(log) < 5 or log[0].get("ExitCode") != 0:
+                passed = [e for e in log if e.get("ExitCode") == 0]
+                stamp = parse_docker_time(passed[0].get("End")) if passed else None
             if stamp is not None:
                 out[name] = round(max(0.0, stamp - wall), 2)
         return out
