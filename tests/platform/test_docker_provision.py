@@ -8,6 +8,7 @@ the end. The first run builds the images (minutes); later runs find them.
 from __future__ import annotations
 
 import json
+import os
 import pwd
 import time
 from collections.abc import Iterator
@@ -99,11 +100,14 @@ def test_images_exist_and_a_second_call_is_fast(settings: Settings, client: Any,
     for role, tag in images.items():
         assert tag.startswith(f"lakehouse/{role}:"), tag
         client.images.get(tag)  # raises ImageNotFound
+    lines: list[str] = []
     started = time.monotonic()
-    again = provision_docker.ensure_images(settings, print)
+    again = provision_docker.ensure_images(settings, lines.append)
     seconds = time.monotonic() - started
     assert again == images
     assert seconds < 10, f"ensure_images with nothing changed took {seconds:.1f} s (goal: under 10 s)"
+    # The builder's layer cache makes a rebuild quick too; nothing changed must mean nothing built.
+    assert not lines, "ensure_images with nothing changed did work:\n" + "\n".join(lines)
 
 
 def test_a_changed_dockerfile_changes_the_tag(settings: Settings, client: Any, images: dict[str, str],
@@ -167,3 +171,17 @@ def test_the_monitoring_image_runs_prometheus_and_alertmanager(client: Any, imag
     for binary in ("prometheus", "promtool", "prometheus-alertmanager"):
         out = run(client, images["monitoring"], [f"/usr/bin/{binary}", "--version"], [])
         assert "version" in out, f"{binary} --version: {out}"
+
+
+def test_stop_daemon_leaves_a_daemon_it_did_not_start_alone(tmp_path: Path, daemon: bool) -> None:
+    """Only the pid file ensure_daemon writes makes a dockerd "ours"; a stale one names no dockerd."""
+    other = Settings(state_dir=tmp_path)
+    running = provision_docker._dockerd_pids()
+    assert provision_docker.stop_daemon(other, print) is False
+    pid_file = provision_docker.daemon_pid_file(other)
+    pid_file.parent.mkdir(parents=True)
+    pid_file.write_text(f"{os.getpid()}\n")  # a live process that is not dockerd
+    assert provision_docker.stop_daemon(other, print) is False
+    assert not pid_file.exists(), "the stale pid file was kept"
+    assert provision_docker._dockerd_pids() == running
+    assert provision_docker.daemon_answers()
