@@ -179,6 +179,13 @@ def test_a_hard_kill_is_restarted_by_the_restart_policy(
         library.service_should_not_have_restarted("web", since=mark)
     print(failure.value)
     assert f"restart count {mark['restarts']} -> {back.restarts}" in str(failure.value)
+    for _ in range(2):  # on-failure:3 allows three restarts per start of the container
+        library.kill_service("web", wait_until_healthy=True, timeout="20 s")
+    assert backend.service_status("web").restarts == 3
+    with pytest.raises(LifecycleError, match=r"Refusing to hard-kill 'web': its restart policy on-failure:3 has used"):
+        backend.kill_service("web")
+    backend.restart_service("web", timeout=20)
+    assert backend.service_status("web").restarts == 0, "a deliberate restart resets Docker's RestartCount"
 
 
 def test_a_container_over_its_memory_limit_is_reported_oom_killed(

@@ -46,6 +46,9 @@ unchanged, the container stays exited). A crash is what the restart policy handl
 (``State.Pid``); the kernel then kills everything in the container's PID namespace, the container
 exits 137, and ``restart: on-failure`` starts it again (verified: RestartCount + 1, a new PID,
 healthy again about 1.2 s later). This needs the toolkit on the Docker host, as root.
+``restart: on-failure:N`` allows N such restarts per container start: the N+1th kill would leave the
+container exited (verified with N=3), so the backend refuses it with a message; a deliberate restart
+(``restart_service``, ``docker restart``) resets RestartCount and the allowance.
 
 **OOM kills.** ``State.OOMKilled`` is set when the kernel's OOM killer ended the container, and
 Docker keeps it while the restart policy runs the container again (until its next exit); the
@@ -561,6 +564,14 @@ class ComposeBackend(PlatformBackend):
         pid = state.get("Pid") or 0
         if not state.get("Running") or not pid:
             raise LifecycleError(f"Cannot kill '{name}': container {container.name} is {state.get('Status')}")
+        policy = (container.attrs.get("HostConfig") or {}).get("RestartPolicy") or {}
+        limit, used = int(policy.get("MaximumRetryCount") or 0), int(container.attrs.get("RestartCount") or 0)
+        if policy.get("Name") == "on-failure" and limit and used >= limit:
+            raise LifecycleError(
+                f"Refusing to hard-kill '{name}': its restart policy on-failure:{limit} has used all {used} restarts "
+                f"of container {container.name}, so Docker would leave it down. Restart it deliberately first "
+                "(Restart Service resets the count) or raise the limit in the Compose file."
+            )
         if container.id not in _read(Path(f"/proc/{pid}/cgroup")):
             raise LifecycleError(
                 f"Cannot hard-kill '{name}': pid {pid} of container {container.name} is not a process of this "
