@@ -78,6 +78,11 @@ ROLES: dict[str, str | None] = {"runtime": None, "jvm": "runtime", "postgres": "
 HEARTBEAT_S = 20.0
 
 
+def repository() -> str:
+    """The role images' repository prefix: ``lakehouse``, or ``$LH_IMAGE_REPOSITORY`` (the benchmark's scratch set)."""
+    return os.environ.get("LH_IMAGE_REPOSITORY") or "lakehouse"
+
+
 # --- engine ---------------------------------------------------------------------------------------------
 def cache_dir() -> Path:
     """Builds that outlive a clone: ``$LH_CACHE_DIR``, ``$XDG_CACHE_HOME/lakehouse`` or ``~/.cache/lakehouse``."""
@@ -418,7 +423,7 @@ def _tag(role: str, args: dict[str, str], parent_identity: str) -> str:
     digest = hashlib.sha256(
         json.dumps({"context": context_digest(role), "args": args, "parent": parent_identity}, sort_keys=True).encode()
     ).hexdigest()
-    return f"lakehouse/{role}:{digest[:12]}"
+    return f"{repository()}/{role}:{digest[:12]}"
 
 
 def image_tags(settings: Settings, log: Log = print, client: Any = None) -> dict[str, str]:
@@ -453,12 +458,15 @@ def _image_exists(client: Any, ref: str) -> bool:
     return True
 
 
-def ensure_images(settings: Settings, log: Log, roles: list[str] | None = None) -> dict[str, str]:
+def ensure_images(
+    settings: Settings, log: Log, roles: list[str] | None = None, *, no_cache: bool = False
+) -> dict[str, str]:
     """Build what is missing: the base image, then each role's image; returns role → tag (every role).
 
     ``roles`` limits what is built (their parents are built too); the returned dict still names every role.
     Older ``lakehouse/<role>`` tags are kept: going back to an earlier Dockerfile then re-tags from the
     builder's layer cache in seconds. :func:`remove_older_images` (``… docker prune``) drops them.
+    ``no_cache`` builds every missing image without the builder's layer cache (the benchmark's fresh build).
     """
     client = _client()
     if not _image_exists(client, BASE_IMAGE):
@@ -475,11 +483,11 @@ def ensure_images(settings: Settings, log: Log, roles: list[str] | None = None) 
         if role not in wanted or _image_exists(client, tags[role]):
             continue
         parent = BASE_IMAGE if parent_role is None else tags[parent_role]
-        _build(client, role, tags[role], build_args(role, parent, log), log)
+        _build(client, role, tags[role], build_args(role, parent, log), log, no_cache)
     return tags
 
 
-def _build(client: Any, role: str, tag: str, args: dict[str, str], log: Log) -> None:
+def _build(client: Any, role: str, tag: str, args: dict[str, str], log: Log, no_cache: bool = False) -> None:
     docker = sdk()
     log(f"[docker] building {tag} from {IMAGES_DIR / role}")
     started = time.monotonic()
@@ -497,6 +505,7 @@ def _build(client: Any, role: str, tag: str, args: dict[str, str], log: Log) -> 
             buildargs=args,
             network_mode="host",
             pull=False,
+            nocache=no_cache,
             rm=True,
             forcerm=True,
             labels={"org.lakehouse.role": role},
@@ -518,9 +527,9 @@ def remove_older_images(settings: Settings, log: Log) -> list[str]:
     current = image_tags(settings, log, client)
     removed = []
     for role, keep in current.items():
-        for image in client.images.list(name=f"lakehouse/{role}"):
+        for image in client.images.list(name=f"{repository()}/{role}"):
             for tag in image.tags:
-                if tag == keep or not tag.startswith(f"lakehouse/{role}:"):
+                if tag == keep or not tag.startswith(f"{repository()}/{role}:"):
                     continue
                 try:
                     client.images.remove(tag)
@@ -607,14 +616,17 @@ def provision_backend(settings: Settings, log: Log) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m lakehouse.provision.docker {provision,images,tags,prune,stop,snapshot} [--json]``."""
+    """``python -m lakehouse.provision.docker {provision,images,tags,prune,base,stop,snapshot} [--json]``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m lakehouse.provision.docker", description=main.__doc__)
-    parser.add_argument("verb", choices=("provision", "images", "tags", "prune", "stop", "snapshot"),
+    parser.add_argument("verb", choices=("provision", "images", "tags", "prune", "base", "stop", "snapshot"),
                         help="provision: engine, dockerd, images; images: build what is missing; tags: role → tag; "
-                             "prune: remove older lakehouse/<role> tags; stop: stop the dockerd this module "
-                             "started; snapshot: the host network's state")  # fmt: skip
+                             "prune: remove older lakehouse/<role> tags; base: build the base image as --tag "
+                             "(always); stop: stop the dockerd this module started; snapshot: the host network's "
+                             "state")  # fmt: skip
+    parser.add_argument("--no-cache", action="store_true", help="images: build without the builder's layer cache")
+    parser.add_argument("--tag", default=BASE_IMAGE, help=f"base: the tag to import as (default {BASE_IMAGE})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout (logs to stderr)")
     args = parser.parse_args(argv)
     settings = Settings.load()
@@ -628,12 +640,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb == "provision":
         result = provision_backend(settings, log)
     elif args.verb == "images":
-        tags = ensure_images(settings, log)
+        tags = ensure_images(settings, log, no_cache=args.no_cache)
         result = {"seconds": round(time.monotonic() - started, 2), "images": tags, "sizes": image_sizes(tags)}
     elif args.verb == "tags":
         result = image_tags(settings, log)
     elif args.verb == "prune":
         result = remove_older_images(settings, log)
+    elif args.verb == "base":
+        image_id = build_base_image(log, args.tag)
+        size = _client().images.get(image_id).attrs["Size"]
+        result = {"seconds": round(time.monotonic() - started, 2), "id": image_id, "size": size}
     elif args.verb == "stop":
         result = {"stopped": stop_daemon(settings, log), "seconds": round(time.monotonic() - started, 2)}
     else:
