@@ -254,18 +254,28 @@ def daemon_answers() -> bool:
 
 
 def _dockerd_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and _comm(int(entry.name)) == "dockerd":
-            pids.append(int(entry.name))
-    return pids
+    pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return [pid for pid in pids if _is_dockerd(pid)]
 
 
-def _comm(pid: int) -> str | None:
+def _is_dockerd(pid: int) -> bool:
+    """A live (not zombie) process named ``dockerd``."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return None
+        return False
+    # "pid (comm) state …"; comm may hold spaces and parentheses.
+    comm, state = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()[0]
+    return comm == "dockerd" and state not in ("Z", "X")
+
+
+def _exited(pid: int) -> bool:
+    """True once ``pid`` is no dockerd; reaps it if this process started it (the tests start and stop one)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    return not _is_dockerd(pid)
 
 
 def ensure_daemon(settings: Settings, log: Log) -> bool:
@@ -318,30 +328,32 @@ def stop_daemon(settings: Settings, log: Log) -> bool:
     """Stop the ``dockerd`` that :func:`ensure_daemon` started (its pid file), and clean up after it.
 
     A daemon started any other way is left alone. SIGTERM, up to :data:`DAEMON_STOP_TIMEOUT_S`, then SIGKILL;
-    then the ``netns/default`` mount it leaves behind is unmounted and the pid file removed. True if it stopped
-    one.
+    then the ``netns/default`` mount it leaves behind is unmounted (unless another dockerd still runs) and the
+    pid file removed. True if it stopped one.
     """
     pid_file = daemon_pid_file(settings)
     try:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return False
-    if _comm(pid) != "dockerd":
+    if not _is_dockerd(pid):
         log(f"[docker] {pid_file} names pid {pid}, which is not a running dockerd; removing the stale pid file")
         pid_file.unlink(missing_ok=True)
         return False
     started = time.monotonic()
     os.kill(pid, signal.SIGTERM)
     try:
-        wait_until(lambda: _comm(pid) != "dockerd", timeout=DAEMON_STOP_TIMEOUT_S,
+        wait_until(lambda: _exited(pid), timeout=DAEMON_STOP_TIMEOUT_S,
                    description=f"dockerd (pid {pid}) to exit after SIGTERM", log=False)  # fmt: skip
     except WaitTimeout:
         log(f"[docker] dockerd (pid {pid}) ignored SIGTERM for {DAEMON_STOP_TIMEOUT_S:.0f} s; sending SIGKILL")
         os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: _comm(pid) != "dockerd", timeout=10, description=f"dockerd (pid {pid}) to die",
+        wait_until(lambda: _exited(pid), timeout=10, description=f"dockerd (pid {pid}) to die",
                    log=False)  # fmt: skip
+    # The mount is shared by every dockerd on the host: leave it while another one runs.
+    others = _dockerd_pids()
     for mount in NETNS_MOUNTS:
-        if mount in _mount_points():
+        if mount in _mount_points() and not others:
             _run(["umount", mount], f"umount {mount}", dict(os.environ))
     pid_file.unlink(missing_ok=True)
     log(f"[docker] stopped dockerd (pid {pid}) in {time.monotonic() - started:.2f} s")

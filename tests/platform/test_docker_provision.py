@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,3 +186,44 @@ def test_stop_daemon_leaves_a_daemon_it_did_not_start_alone(tmp_path: Path, daem
     assert not pid_file.exists(), "the stale pid file was kept"
     assert provision_docker._dockerd_pids() == running
     assert provision_docker.daemon_answers()
+
+
+@pytest.mark.parametrize("ignores_sigterm", [False, True])
+def test_stop_daemon_stops_the_dockerd_of_its_pid_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       ignores_sigterm: bool) -> None:  # fmt: skip
+    """SIGTERM, then SIGKILL after the timeout; the pid file goes; a dockerd it did not start keeps running.
+
+    The "dockerd" here is a shell script of that name (the kernel names a script's process after the script),
+    started by this process as ``ensure_daemon`` starts the real one: a second real dockerd would break the first.
+    """
+    fake = tmp_path / "bin" / "dockerd"
+    fake.parent.mkdir()
+    ready = tmp_path / "ready"
+    trap = "trap '' TERM\n" if ignores_sigterm else ""
+    fake.write_text(f"#!/bin/sh\n{trap}touch {ready}\nwhile :; do sleep 0.1; done\n")
+    fake.chmod(0o755)
+    others = provision_docker._dockerd_pids()
+    mounts = [m for m in provision_docker.host_network_snapshot()["docker_mounts"] if "netns" in m]
+    monkeypatch.setattr(provision_docker, "DAEMON_STOP_TIMEOUT_S", 1.0)
+    settings = Settings(state_dir=tmp_path / "state")
+    proc = subprocess.Popen([str(fake)], stdin=subprocess.DEVNULL)
+    try:
+        # Ready once its trap is set: a SIGTERM before that would end it on the default action.
+        provision_docker.wait_until(lambda: ready.exists() and provision_docker._is_dockerd(proc.pid), timeout=5,
+                                    description="the fake dockerd to run")  # fmt: skip
+        pid_file = provision_docker.daemon_pid_file(settings)
+        pid_file.parent.mkdir(parents=True)
+        pid_file.write_text(f"{proc.pid}\n")
+        lines: list[str] = []
+        assert provision_docker.stop_daemon(settings, lines.append) is True
+        # stop_daemon reaped its child, so the process is gone from /proc (Popen sees no exit code then).
+        assert not Path(f"/proc/{proc.pid}").exists(), f"the fake dockerd (pid {proc.pid}) still exists"
+        assert not pid_file.exists()
+        assert any("SIGKILL" in line for line in lines) == ignores_sigterm, lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert provision_docker._dockerd_pids() == others, "a dockerd it did not start was stopped"
+    still = [m for m in provision_docker.host_network_snapshot()["docker_mounts"] if "netns" in m]
+    assert still == mounts, "the netns mount of another running dockerd was removed"
