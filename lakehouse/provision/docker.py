@@ -55,6 +55,7 @@ COMPOSE_MODULE = "github.com/docker/compose/v5"
 # v5.7.x needs a newer Go than the machine's 1.26.
 COMPOSE_VERSION = "v5.6.0"
 CLI_PLUGIN = Path("/usr/local/lib/docker/cli-plugins/docker-compose")
+POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 
 DAEMON_CONFIG: dict[str, Any] = {
     "storage-driver": "overlay2",
@@ -146,14 +147,24 @@ def _apt_install(log: Log) -> None:
     install = ["apt-get", "install", "-y", "--no-install-recommends", *APT_PACKAGES]
     log(f"[docker] installing {', '.join(APT_PACKAGES)} from apt")
     started = time.monotonic()
-    if not list(Path("/var/lib/apt/lists").glob("*Packages*")):
-        _run(["apt-get", "update"], "apt-get update", env)
+    # docker.io's postinst would start a dockerd with the default bridge network through its init script;
+    # policy-rc.d (Debian's switch for that) forbids it while we install, unless the machine already has one.
+    policy = POLICY_RC_D if not POLICY_RC_D.exists() else None
+    if policy:
+        policy.write_text("#!/bin/sh\n# lakehouse.provision.docker: no service starts during apt-get\nexit 101\n")
+        policy.chmod(0o755)
     try:
-        _run(install, "apt-get install", env)
-    except RuntimeError:
-        # Stale lists on a long-lived machine: refresh once and retry.
-        _run(["apt-get", "update"], "apt-get update", env)
-        _run(install, "apt-get install", env)
+        if not list(Path("/var/lib/apt/lists").glob("*Packages*")):
+            _run(["apt-get", "update"], "apt-get update", env)
+        try:
+            _run(install, "apt-get install", env)
+        except RuntimeError:
+            # Stale lists on a long-lived machine: refresh once and retry.
+            _run(["apt-get", "update"], "apt-get update", env)
+            _run(install, "apt-get install", env)
+    finally:
+        if policy:
+            policy.unlink(missing_ok=True)
     if not (shutil.which("dockerd") and shutil.which("mmdebstrap") and _docker_cli()):
         raise RuntimeError(f"apt-get installed {' '.join(APT_PACKAGES)} but dockerd, docker or mmdebstrap is missing")
     log(f"[docker] engine installed in {time.monotonic() - started:.1f} s")
