@@ -43,6 +43,13 @@ BACKENDS = ("embedded", "compose")
 EXTERNAL_RUN_SUITES = ("suites/01_foundation", "suites/02_data_flows/bronze_ingestion.robot",
                        "suites/05_external_integrations/schema_registry_api.robot",
                        "suites/05_external_integrations/s3_api.robot")
+# What `./lh test` runs on the Compose backend after the embedded run: the foundation, Bronze, streaming
+# recovery (restart, hard kill, burst under the container's memory limit), Silver/Gold and Airflow suites.
+COMPOSE_RUN_SUITES = ("suites/01_foundation/core_services.robot", "suites/01_foundation/kafka_broker.robot",
+                      "suites/01_foundation/object_store.robot", "suites/01_foundation/schema_registry.robot",
+                      "suites/02_data_flows/bronze_ingestion.robot", "suites/02_data_flows/silver_gold.robot",
+                      "suites/03_cross_phase/airflow_orchestration.robot",
+                      "suites/04_regression/streaming_recovery.robot", "suites/04_regression/memory_pressure.robot")
 EXTERNAL_RUN_ABSENT = ("profile:quality-orchestration", "profile:airflow2-compat", "profile:monitoring", "profile:bi")
 
 
@@ -255,8 +262,8 @@ def run(c: Context, suite: list[str] | None = None, keep: bool = False, processe
     _say(f"suites {' '.join(paths)} need profiles: {', '.join(profiles)} (backend {_check_backend(backend)})")
     before = _running(profiles, backend)
     extra = [f"--include {i}" for i in include or []] + [f"--exclude {e}" for e in exclude or []]
-    if backend != "embedded":
-        extra += ["--exclude", f"backend:{EMBEDDED_ONLY}"]
+    # Tests that need one backend's own facilities say so with a `backend:<name>` tag.
+    extra += ["--exclude", "backend:compose" if backend == "embedded" else f"backend:{EMBEDDED_ONLY}"]
     try:  # a failed start stops what it started too (unless --keep, to look at it)
         report = _up(c, profiles, backend=backend)
         _say(f"platform ready in {report['seconds']:.1f} s")
@@ -306,10 +313,11 @@ def _pytest(c: Context, *args: str, python: str = sys.executable, env: dict[str,
     return c.run(" ".join([python, "-m", "pytest", "-q", *args]), warn=True, env=env).exited == 0
 
 
-@task(help={"keep": "leave the platform running afterwards"})
-def test(c: Context, keep: bool = False) -> None:
+@task
+def test(c: Context) -> None:
     """The project's own tests (CI): lint, unit tests, dry-run, libdoc, library tests, every suite against
-    the embedded platform, and the foundation and Bronze suites against a second instance as an external target."""
+    the embedded platform, the foundation and Bronze suites against a second instance as an external target,
+    then the platform on the Compose backend (``./lh compose``)."""
     started = time.monotonic()
     lint(c)
     c.run(f"{sys.executable} -m pytest -q -p no:cacheprovider tests/unit")
@@ -327,18 +335,55 @@ def test(c: Context, keep: bool = False) -> None:
             failures.append("pytest tests/platform (in the platform environment)")
         if not _pytest(c, "tests/integration", env=env):
             failures.append("pytest tests/integration")
-        if _run_suites(c, ["suites"], RESULTS, 2, [], env) != 0:
+        if _run_suites(c, ["suites"], RESULTS, 2, ["--exclude", "backend:compose"], env) != 0:
             failures.append("robot suites")
         if not _external_target_run(c):
             failures.append("foundation and Bronze suites against the second instance (external target)")
-        leaks = _secret_leaks(contract)
-        if leaks:
-            failures.append("secrets found in " + ", ".join(leaks))
     finally:
-        _stop_unless_kept(keep, before)
+        # The Compose run below uses the same ports: the embedded platform must be down for it.
+        _stop_unless_kept(False, before)
+    if before:
+        failures.append("the Compose run: the embedded platform was already running and holds its ports "
+                        "(stop it with ./lh down, or run ./lh compose on its own)")
+    else:
+        failures += _compose_run(c)
+    leaks = _secret_leaks(contract)
+    if leaks:
+        failures.append("secrets found in " + ", ".join(leaks))
     _say(f"test finished in {time.monotonic() - started:.0f} s")
     if failures:
         raise Exit("FAILED: " + "; ".join(failures), code=1)
+
+
+@task
+def compose(c: Context) -> None:
+    """Run the Compose backend's share of `./lh test`: provision Docker and the images, start the profiles
+    in containers, run the foundation, Bronze, streaming-recovery, Silver/Gold and Airflow suites, stop
+    the containers and a Docker daemon this started, and check the host network is as it was."""
+    failures = _compose_run(c)
+    if failures:
+        raise Exit("FAILED: " + "; ".join(failures), code=1)
+
+
+def _compose_run(c: Context) -> list[str]:
+    failures: list[str] = []
+    started = time.monotonic()
+    before = _engine("snapshot")
+    try:
+        profiles = _profiles_with_deps(_suite_profiles(list(COMPOSE_RUN_SUITES)))
+        report = _up(c, profiles, backend="compose")
+        _say(f"compose: {', '.join(profiles)} healthy in {report['seconds']:.1f} s")
+        env = _robot_env(_contract_file("compose"))
+        if _run_suites(c, list(COMPOSE_RUN_SUITES), RESULTS / "compose", 2,
+                       ["--exclude", f"backend:{EMBEDDED_ONLY}"], env) != 0:
+            failures.append("suites on the Compose backend")
+    finally:
+        _down("compose")
+    after = _engine("snapshot")
+    if before != after:
+        failures.append(f"the host network changed: before {before.strip()} after {after.strip()}")
+    _say(f"compose run finished in {time.monotonic() - started:.0f} s")
+    return failures
 
 
 def _second_instance_env() -> dict[str, str]:
@@ -425,6 +470,6 @@ def mutate(c: Context, name: list[str] | None = None) -> None:
         raise Exit("some mutations were not caught by their tests", code=1)
 
 
-ns = Collection(provision, up, down, status, logs, run, test, external, lint, docs, bench, mutate)
+ns = Collection(provision, up, down, status, logs, run, test, external, compose, lint, docs, bench, mutate)
 ns.configure({"run": {"echo": True}})
 os.environ.setdefault("LH_STATE_DIR", str(ROOT / ".state"))

@@ -221,6 +221,7 @@ def services(settings: Settings) -> list[Service]:
             env=env3,
             secret_env=AIRFLOW3_SECRETS,
             prepare=f"{HOOKS}:prepare_airflow3",
+            image_role="postgres",  # its prepare hook creates the database with psql
             depends_on=("postgres",),
             probe=Probe("exited_ok"),
             memory_mb=384,
@@ -274,6 +275,7 @@ def services(settings: Settings) -> list[Service]:
             env=env2,
             secret_env=AIRFLOW2_SECRETS,
             prepare=f"{HOOKS}:prepare_airflow2",
+            image_role="postgres",  # its prepare hook creates the database with psql
             depends_on=("postgres",),
             probe=Probe("exited_ok"),
             memory_mb=384,

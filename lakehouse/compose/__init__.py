@@ -15,8 +15,9 @@ What every service gets, and why:
   with bash (a fork per second per container; the Python probe would cost a core). ``start_period``
   is the service's start timeout.
 * ``depends_on`` with ``service_healthy``, or ``service_completed_successfully`` for one-shot init
-  services; long-running services ``restart: on-failure:3`` (the embedded runner restarts unexpected
-  exits the same way), one-shots ``restart: "no"``.
+  services; long-running services ``restart: on-failure`` with no retry limit (the embedded runner's
+  supervisord restarts unexpected exits without one either; a limit would leave a service down after
+  its Nth hard kill), one-shots ``restart: "no"``.
 * ``network_mode: host``: services bind 127.0.0.1 in the host's network namespace on the same ports
   as the embedded backend, so the contract (endpoints) is the same for both backends and the daemon
   runs with no bridge, no NAT and no iptables rules (``lakehouse.provision.docker``).
@@ -47,7 +48,6 @@ HEALTHCHECK = Path(__file__).with_name("healthcheck.sh")
 HOST_JDKS = Path("/usr/lib/jvm")
 HEALTH_INTERVAL = "1s"
 STOP_GRACE = "20s"
-RESTARTS = 3
 
 
 def project_name(settings: Settings) -> str:
@@ -165,7 +165,7 @@ def render(settings: Settings, images: dict[str, str]) -> dict[str, Any]:
             "volumes": _mounts(settings, svc.role),
             "mem_limit": f"{svc.memory_mb}m",
             "memswap_limit": f"{svc.memory_mb}m",
-            "restart": "no" if svc.oneshot else f"on-failure:{RESTARTS}",
+            "restart": "no" if svc.oneshot else "on-failure",
             "stop_grace_period": STOP_GRACE,
             "healthcheck": healthcheck(svc, settings),
             "labels": {

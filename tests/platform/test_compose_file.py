@@ -42,7 +42,7 @@ def test_every_catalogue_service_once_with_its_profile_budget_and_dependencies(s
             for dep in svc.depends_on
         }
         assert {d: c["condition"] for d, c in entry.get("depends_on", {}).items()} == expected
-        assert entry["restart"] == ("no" if svc.oneshot else "on-failure:3")
+        assert entry["restart"] == ("no" if svc.oneshot else "on-failure")
 
 
 def test_containers_run_with_init_no_pull_and_no_published_port(model):

@@ -10,7 +10,7 @@ Conventions the backend relies on (the reference lakehouse's generated file foll
 
 * one Compose service per catalogue service, same name; profiles are the catalogue's profiles;
 * every long-running service has a ``healthcheck`` (readiness is Docker's health status) and
-  ``restart: on-failure:N``; one-shot init services have ``restart: "no"`` and their dependents
+  ``restart: on-failure`` (or ``on-failure:N``); one-shot init services have ``restart: "no"`` and their dependents
   ``condition: service_completed_successfully``;
 * ``mem_limit`` is the service's memory budget; ``init: true``;
 * optional label ``io.lakehouse.oneshot: "true"`` on one-shots (see :func:`catalogue_from_compose`).
@@ -439,7 +439,7 @@ class ComposeBackend(PlatformBackend):
             args = [a for p in used for a in ("--profile", p)]
             wait = max(1, int(budget - (time.monotonic() - start)))
             proc = self._compose(*args, "up", "-d", "--wait", "--wait-timeout", str(wait), timeout=wait + 30)
-            if proc.returncode != 0:
+            if proc.returncode != 0 and not self._settle(services, start + budget):
                 raise self._up_failure(services, proc, time.monotonic() - start)
         started = [s.name for s in services if s.name not in ready]
         return UpReport(
@@ -448,6 +448,36 @@ class ComposeBackend(PlatformBackend):
             seconds=time.monotonic() - start,
             ready_after=self._ready_after(started, wall),
         )
+
+    def _settle(self, services: list[ServiceInfo], deadline: float) -> bool:
+        """After ``up --wait`` gave up: wait (SDK, polling) until every service is ready, or one failed for good.
+
+        Compose v5's ``--wait`` also fails when a one-shot init service that no selected service depends on
+        exits, even with 0 (``container … exited (0)``), and stops waiting for the others. Such an exit is
+        the one-shot's success; a non-zero exit, an unhealthy or dead container or a missing one is not."""
+
+        def check() -> tuple[str, str]:
+            containers = self._containers()
+            waiting = []
+            for service in services:
+                st = self._status_of(service, containers.get(service.name))
+                if st.running or st.finished_ok:
+                    continue
+                if st.state in ("UNHEALTHY", "FATAL", "NOT_CREATED") or (st.state == "EXITED" and not st.restarts
+                                                                         and not service.oneshot):
+                    return "failed", f"{service.name} is {st.state}"
+                if service.oneshot and st.state == "EXITED":
+                    return "failed", f"{service.name} exited {st.exit_status}"
+                waiting.append(f"{service.name} {st.state}")
+            return ("ready", "all ready") if not waiting else ("waiting", ", ".join(waiting))
+
+        try:
+            outcome = wait_until(check, lambda r: r[0] != "waiting", timeout=max(1.0, deadline - time.monotonic()),
+                                 interval=POLL, description="the profiles' services to be ready after compose up",
+                                 describe=lambda r: r[1], log=False)
+        except WaitTimeout:
+            return False
+        return outcome[0] == "ready"
 
     def _ready_after(self, names: list[str], wall: float) -> dict[str, float]:
         """Seconds from ``wall`` until each service was ready: its first passing health check (Docker keeps
