@@ -74,6 +74,8 @@ def run(client: Any, image: str, command: list[str], mounts: list[Path], **kwarg
         raise AssertionError(
             f"{' '.join(command)} in {image} exited {error.exit_status}:\n{error.stderr.decode(errors='replace')}"
         ) from None
+    except docker.errors.APIError as error:  # e.g. the command does not exist in the image
+        raise AssertionError(f"{' '.join(command)} in {image} did not start: {error.explanation}") from None
     return out.decode(errors="replace")
 
 
