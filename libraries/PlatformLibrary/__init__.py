@@ -36,9 +36,15 @@ class PlatformLibrary(KeywordLibrary):
     dependencies, memory budgets, readiness probes):
 
     | ``embedded`` | the reference lakehouse's local processes, driven through its lifecycle CLI |
+    | ``compose`` | a Docker Compose project (``compose_file``, ``compose_project``), driven through the docker SDK; the Compose CLI only for ``up``/``down`` of profiles |
     | ``external`` | an already-running platform: health probes against its own endpoints only |
 
-    On an external target, lifecycle and memory keywords fail with a clear message.
+    On an external target, lifecycle and memory keywords fail with a clear message. On Compose, every
+    keyword behaves as on the embedded backend: profiles come up with ``docker compose up --wait``,
+    status, health, restart counts and OOM kills come from the containers, memory from their cgroups
+    (the limit is the ``mem_limit``), and a hard kill is a SIGKILL to the container's init process, so
+    that ``restart: on-failure`` treats it as a crash. `Exceed Service Memory Limit` (a fault injection)
+    exists on Compose only; `Reset Lakehouse Tables` on the embedded backend only.
 
     Stopping, killing and restarting services are destructive: they refuse targets not marked
     as test environments.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -9,9 +10,11 @@ from assertionengine import AssertionOperator
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract.lifecycle import UnsupportedOperation
 from lhkit import htmllog
 from lhkit.assertions import get_and_verify
 from lhkit.polling import to_seconds
+from lhkit.target import require_test_environment
 
 from .context import MemorySampler, PlatformComponent
 
@@ -150,3 +153,41 @@ class MemoryKeywords(PlatformComponent):
                 f"{result['samples']} samples (states seen: {', '.join(result['states'])})"
             )
         return result
+
+    @keyword(tags=("Destructive", AREA))
+    def exceed_service_memory_limit(self, name: str, timeout: timedelta = timedelta(seconds=60)) -> int:
+        """Make the service's container exceed its memory limit: a process started inside it (in its memory
+        cgroup) allocates until the kernel's OOM killer ends it. Returns the hog's exit code (137: killed).
+
+        The hog marks itself the OOM killer's first choice (``oom_score_adj`` 1000), so the service's own
+        processes keep running: what the test then sees is the container's cgroup reaching its limit and
+        an OOM kill in it, exactly what `Service Should Not Have Been OOM Killed` reports. A fault
+        injection for proving memory checks; refuses targets not marked as test environments.
+
+        Compose backend only (``docker exec``); other backends fail saying so.
+
+        | ${mark}=    Mark Service State    schema-registry
+        | Exceed Service Memory Limit    schema-registry
+        | Run Keyword And Expect Error    *was OOM-killed*    Service Should Not Have Been OOM Killed
+        | ...    schema-registry    since=${mark}
+        """
+        require_test_environment(self.target, f"exceed the memory limit of '{name}'")
+        run = getattr(self.backend, "run_in_service", None)
+        if run is None:
+            raise UnsupportedOperation(
+                f"The {self.backend.name} backend cannot run a process inside '{name}' (Compose backend only)"
+            )
+        limit = self.backend.memory(name).limit_bytes
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        if not limit or limit >= total:
+            raise AssertionError(f"'{name}' has no memory limit in force ({limit or 'none'}): refusing to start a "
+                                 "memory hog that would take the host's memory instead")
+        # Doubling a shell string allocates and touches memory; POSIX sh only, so any image can run it.
+        hog = 'echo 1000 > /proc/self/oom_score_adj; x=0123456789abcdef; while :; do x="$x$x"; done'
+        code, output = run(name, ["sh", "-c", hog], timeout=to_seconds(timeout, 60.0))
+        logger.info(f"Memory hog in {name} ended with exit code {code}{': ' + output[-300:] if output else ''}.")
+        if code == 124 or code == 0:
+            raise AssertionError(f"The memory hog in '{name}' was not killed within {timeout} (exit code {code}): "
+                                 "the container has no memory limit in force?")
+        return code
+

@@ -586,6 +586,16 @@ class ComposeBackend(PlatformBackend):
             tail = self.log_tail(name, TAIL_ON_FAILURE)
             raise LifecycleError(f"{error}. Last {TAIL_ON_FAILURE} log lines:\n{mask(tail.rstrip())}") from None
 
+    def run_in_service(self, name: str, argv: list[str], timeout: float = 60.0) -> tuple[int, str]:
+        """Run a command inside the service's container (``docker exec``, SDK), in its memory cgroup.
+
+        Returns the exit code and the output. The command is bounded by ``timeout`` (``timeout`` inside
+        the container when it has coreutils, which every Debian image has)."""
+        container = self._container(name)
+        result = container.exec_run(["timeout", str(max(1, int(timeout))), *argv], demux=False)
+        output = (result.output or b"").decode("utf-8", "replace")
+        return int(result.exit_code if result.exit_code is not None else -1), output
+
     def kill_service(self, name: str) -> None:
         """SIGKILL the container's init process by its host PID, so that the restart policy handles it like a
         crash (``docker kill`` would count as a manual stop on Docker 20.10: see the module docstring)."""
