@@ -103,8 +103,9 @@ def _compose(env: dict[str, str] | None = None, describe: bool = True):
 
 
 def _engine(action: str, env: dict[str, str] | None = None) -> str:
-    """Start/stop the Docker daemon this project started (never one it did not), or snapshot the host network."""
-    return _platform_module("lakehouse.provision.docker", action, env=env)
+    """``stop`` the Docker daemon this project started (never one it did not), or ``snapshot`` the host network
+    (JSON: ip_forward, links, iptables rules, docker mounts)."""
+    return _platform_module("lakehouse.provision.docker", action, "--json", env=env)
 
 
 def _platform_module(module: str, *args: str, env: dict[str, str] | None = None) -> str:
@@ -325,9 +326,12 @@ def test(c: Context) -> None:
     docs(c)
     contract = _describe()
     profiles = _profiles_with_deps([*_suite_profiles(["suites"]), "core"], contract)
+    network = _engine("snapshot")  # before any Docker daemon of ours: the Compose run must leave it so
     before = _running(profiles)
     failures = []
     try:  # a failed start stops what it started too
+        # The Compose backend's engine, daemon and images first: its library tests (tests/integration) use them.
+        _provision(_profiles_with_deps(_suite_profiles(list(COMPOSE_RUN_SUITES)), contract), backend="compose")
         report = _up(c, profiles)
         _say(f"platform ({', '.join(profiles)}) ready in {report['seconds']:.1f} s")
         env = _robot_env(_describe_to_file())
@@ -346,7 +350,7 @@ def test(c: Context) -> None:
         failures.append("the Compose run: the embedded platform was already running and holds its ports "
                         "(stop it with ./lh down, or run ./lh compose on its own)")
     else:
-        failures += _compose_run(c)
+        failures += _compose_run(c, network)
     leaks = _secret_leaks(contract)
     if leaks:
         failures.append("secrets found in " + ", ".join(leaks))
@@ -360,15 +364,16 @@ def compose(c: Context) -> None:
     """Run the Compose backend's share of `./lh test`: provision Docker and the images, start the profiles
     in containers, run the foundation, Bronze, streaming-recovery, Silver/Gold and Airflow suites, stop
     the containers and a Docker daemon this started, and check the host network is as it was."""
-    failures = _compose_run(c)
+    failures = _compose_run(c, _engine("snapshot"))
     if failures:
         raise Exit("FAILED: " + "; ".join(failures), code=1)
 
 
-def _compose_run(c: Context) -> list[str]:
+def _compose_run(c: Context, network_before: str) -> list[str]:
+    """The Compose phase: start the profiles in containers, run COMPOSE_RUN_SUITES, then stop the containers
+    and the Docker daemon this started, and compare the host network with ``network_before``."""
     failures: list[str] = []
     started = time.monotonic()
-    before = _engine("snapshot")
     try:
         profiles = _profiles_with_deps(_suite_profiles(list(COMPOSE_RUN_SUITES)))
         report = _up(c, profiles, backend="compose")
@@ -380,8 +385,10 @@ def _compose_run(c: Context) -> list[str]:
     finally:
         _down("compose")
     after = _engine("snapshot")
-    if before != after:
-        failures.append(f"the host network changed: before {before.strip()} after {after.strip()}")
+    if json.loads(network_before) != json.loads(after):
+        failures.append(f"the host network changed: before {network_before.strip()} after {after.strip()}")
+    else:
+        _say("compose: Docker daemon stopped; the host network is as it was")
     _say(f"compose run finished in {time.monotonic() - started:.0f} s")
     return failures
 

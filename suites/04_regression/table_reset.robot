@@ -5,6 +5,8 @@ Documentation    Table cleaning that truly isolates (issue 8, part 6). ``Reset L
 ...              topics' end offsets recorded at the reset. Afterwards a table holds exactly the events
 ...              published after the reset began (those published while it ran included), each once, and
 ...              Silver/Gold rebuilt by dbt match them. Whole tables are counted, so the tests run alone.
+...              The reset is the platform's own (its lifecycle CLI stops and resumes its writers): the
+...              embedded backend has it, the Compose backend refuses it, hence ``backend:embedded``.
 
 Resource         ../../resources/platform.resource
 Resource         ../../resources/streaming.resource
@@ -13,7 +15,12 @@ Resource         ../../resources/dbt.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Streaming Job Running After Test
 
-Test Tags        profile:core    profile:data-platform    profile:quality-orchestration    serial    area:recovery
+Test Tags    profile:core
+...          profile:data-platform
+...          profile:quality-orchestration
+...          serial
+...          area:recovery
+...          backend:embedded
 
 
 *** Variables ***
