@@ -64,19 +64,24 @@ def images(settings: Settings, client: Any) -> dict[str, str]:
 
 
 def run(client: Any, image: str, command: list[str], mounts: list[Path], **kwargs: Any) -> str:
-    """Run ``command`` in ``image`` on the host network with ``mounts`` read-only at the same paths."""
+    """Run ``command`` in ``image`` on the host network with ``mounts`` read-only at the same paths.
+
+    The container is removed whatever happens (``containers.run(remove=True)`` leaves one that failed to start).
+    """
     volumes = {str(m): {"bind": str(m), "mode": "ro"} for m in mounts}
     docker = provision_docker.sdk()
+    container = client.containers.create(image, command, network_mode="host", volumes=volumes, **kwargs)
     try:
-        out = client.containers.run(image, command, network_mode="host", volumes=volumes, remove=True,
-                                    stdout=True, stderr=True, **kwargs)  # fmt: skip
-    except docker.errors.ContainerError as error:
-        raise AssertionError(
-            f"{' '.join(command)} in {image} exited {error.exit_status}:\n{error.stderr.decode(errors='replace')}"
-        ) from None
-    except docker.errors.APIError as error:  # e.g. the command does not exist in the image
-        raise AssertionError(f"{' '.join(command)} in {image} did not start: {error.explanation}") from None
-    return out.decode(errors="replace")
+        try:
+            container.start()
+        except docker.errors.APIError as error:  # e.g. the command does not exist in the image
+            raise AssertionError(f"{' '.join(command)} in {image} did not start: {error.explanation}") from None
+        status = container.wait(timeout=300)["StatusCode"]
+        out = container.logs(stdout=True, stderr=True).decode(errors="replace")
+    finally:
+        container.remove(force=True)
+    assert status == 0, f"{' '.join(command)} in {image} exited {status}:\n{out}"
+    return out
 
 
 def test_ensure_daemon_leaves_a_running_daemon_alone(settings: Settings, daemon: bool) -> None:
