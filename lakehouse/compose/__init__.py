@@ -44,7 +44,7 @@ from lakehouse.settings import DEFAULT_PORTS, Settings
 
 ROLES = ("runtime", "jvm", "postgres", "monitoring")
 HEALTHCHECK = Path(__file__).with_name("healthcheck.sh")
-# Java 21+ for the schema registry: Debian bookworm ships 17 only, so the host's JDK is mounted read-only.
+# Java 21+ for the schema registry: Debian bookworm ships 17 only, so the host's JDKs are mounted read-only.
 HOST_JDKS = Path("/usr/lib/jvm")
 HEALTH_INTERVAL = "1s"
 STOP_GRACE = "20s"
@@ -87,13 +87,17 @@ def _mounts(settings: Settings, role: str) -> list[str]:
         if not home.is_relative_to(Path("/usr")):
             paths.append((home, "ro"))
     if role == "jvm" and HOST_JDKS.is_dir():
-        paths += [(p, "ro") for p in sorted(HOST_JDKS.iterdir()) if p.is_dir() and "temurin" in p.name]
+        # Every host JDK but Debian's 17, which the image has itself (Apicurio picks the first 21+).
+        paths += [(p, "ro") for p in sorted(HOST_JDKS.iterdir())
+                  if p.is_dir() and not p.is_symlink() and "17" not in p.name]
     # Symlinked artefacts (an isolated instance shares the provisioned ones) resolve outside the state dir.
-    for link in sorted(s.artifacts_dir.iterdir()) if s.artifacts_dir.is_dir() else []:
+    links = [s.artifacts_dir, s.venv_dir]
+    links += sorted(s.artifacts_dir.iterdir()) if s.artifacts_dir.is_dir() else []
+    for link in links:
         if link.is_symlink():
             target = link.resolve()
             if not any(target.is_relative_to(p) for p, _ in paths):
-                paths.append((target, "ro"))
+                paths.append((target, "rw"))
     return [f"{p}:{p}:{mode}" for p, mode in paths]
 
 
