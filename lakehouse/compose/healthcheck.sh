@@ -16,7 +16,7 @@ rest=${target#*://} hostport=${rest%%/*} path=/${rest#*/}
 [[ $rest == */* ]] || path=/
 { exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}"; } 2>/dev/null || { echo "nothing listens on $hostport"; exit 1; }
 printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$hostport" >&3
-response=$(timeout 3 cat <&3)
+response=$(timeout 3 cat <&3 | tr -d '\n')  # one line: the JSON may be pretty-printed
 status=${response%%$'\r'*}
 case $kind in
 answers) [[ $status == HTTP/* ]] || { echo "no HTTP answer from $target"; exit 1; } ;;

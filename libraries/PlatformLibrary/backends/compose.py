@@ -235,6 +235,10 @@ def last_probe(attrs: Mapping[str, Any]) -> str:
     return f"exit {last.get('ExitCode')}: {output or '(no output)'}"
 
 
+# Seconds for Docker to notice a hard-killed container's exit.
+KILL_SEEN_TIMEOUT = 15.0
+
+
 class ComposeBackend(PlatformBackend):
     """See the module docstring."""
 
@@ -625,6 +629,17 @@ class ComposeBackend(PlatformBackend):
             raise LifecycleError(
                 f"Cannot hard-kill '{name}': no permission to signal pid {pid} (run as root)"
             ) from None
+
+        # Return once Docker has seen the death (the kill is asynchronous to it): a status read right after
+        # must not show the killed process as still running.
+        def seen() -> tuple[bool, str]:
+            container.reload()
+            now = container.attrs.get("State") or {}
+            return (not now.get("Running") or now.get("Pid") != pid), f"{now.get('Status')}, pid {now.get('Pid')}"
+
+        wait_until(seen, lambda r: r[0], timeout=KILL_SEEN_TIMEOUT, interval=POLL, log=False,
+                   description=f"Docker to see container {container.name} (pid {pid}) die after SIGKILL",
+                   describe=lambda r: r[1])
 
 
 def _read(path: Path) -> str:
