@@ -36,7 +36,7 @@ class PlatformLibrary(KeywordLibrary):
     dependencies, memory budgets, readiness probes):
 
     | ``embedded`` | the reference lakehouse's local processes, driven through its lifecycle CLI |
-    | ``compose`` | a Docker Compose project (``compose_file``, ``compose_project``), driven through the docker SDK; the Compose CLI only for ``up``/``down`` of profiles |
+    | ``compose`` | a Docker Compose project (``compose_file``, ``compose_project``) through the docker SDK |
     | ``external`` | an already-running platform: health probes against its own endpoints only |
 
     On an external target, lifecycle and memory keywords fail with a clear message. On Compose, every
