@@ -160,7 +160,8 @@ def _down(backend: str = "embedded", env: dict[str, str] | None = None) -> None:
     if backend == "compose":
         if _contract_file("compose", env).exists():
             _compose(env, describe=False).down()
-        _say(_engine("stop", env).strip() or "docker: left as it was")
+        stopped = json.loads(_engine("stop", env) or "{}").get("stopped")
+        _say("docker: stopped the daemon ./lh started" if stopped else "docker: daemon left as it was (not ours)")
     else:
         _platform("down", env=env)
 
