@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._lifecycle import ROOT, write_results
+from contract.lifecycle import PlatformBackend
 from contract.platform import PROFILES, PlatformContract
 from PlatformLibrary.backends import backend_for
 
@@ -64,6 +65,19 @@ def _suites(variables: str, outdir: Path) -> dict[str, Any]:
     return {"seconds": round(seconds, 1), "rc": proc.returncode, "summary": " ".join(t.strip() for t in tail)[:300]}
 
 
+def _all_profiles_then_suites(name: str, backend: PlatformBackend, profiles: list[str], suites: bool,
+                              out: dict[str, Any], workdir: Path) -> None:
+    """Every profile from no running service to ready (``<name>_all_up_s``), then the suites (``<name>_suites``)."""
+    t0 = time.monotonic()
+    report = backend.up(profiles)
+    out[f"{name}_all_up_s"] = round(time.monotonic() - t0, 1)
+    out[f"{name}_ready_after_s"] = report.ready_after
+    print(f"{name}: {', '.join(profiles)} ready in {out[f'{name}_all_up_s']} s", flush=True)
+    if suites:
+        out[f"{name}_suites"] = _suites(f"variables/{name}.py", workdir / name)
+        print(f"{name} suites: {out[f'{name}_suites']}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.compose_backend", description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="core up rounds on Compose (default 3)")
@@ -78,14 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     compose = backend_for(_contract("compose"))
     compose.down()
     embedded.down()
-    t0 = time.monotonic()
-    report = embedded.up(profiles)
-    out["embedded_all_up_s"] = round(time.monotonic() - t0, 1)
-    out["embedded_ready_after_s"] = report.ready_after
-    print(f"embedded: {', '.join(profiles)} ready in {out['embedded_all_up_s']} s", flush=True)
-    if not args.no_suites:
-        out["embedded_suites"] = _suites("variables/embedded.py", workdir / "embedded")
-        print(f"embedded suites: {out['embedded_suites']}", flush=True)
+    _all_profiles_then_suites("embedded", embedded, profiles, not args.no_suites, out, workdir)
     embedded.down()
 
     core = []
@@ -97,14 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"compose: core healthy in {core[-1]:.1f} s", flush=True)
     out["compose_core_up_s"] = {"runs": [round(v, 1) for v in core], "median": round(statistics.median(core), 1)}
     compose.down()
-    t0 = time.monotonic()
-    report = compose.up(profiles)
-    out["compose_all_up_s"] = round(time.monotonic() - t0, 1)
-    out["compose_ready_after_s"] = report.ready_after
-    print(f"compose: {', '.join(profiles)} healthy in {out['compose_all_up_s']} s", flush=True)
+    _all_profiles_then_suites("compose", compose, profiles, not args.no_suites, out, workdir)
     if not args.no_suites:
-        out["compose_suites"] = _suites("variables/compose.py", workdir / "compose")
-        print(f"compose suites: {out['compose_suites']}", flush=True)
         out["suite_wall_ratio_compose_over_embedded"] = round(
             out["compose_suites"]["seconds"] / out["embedded_suites"]["seconds"], 2)
     out["all_up_ratio_compose_over_embedded"] = round(out["compose_all_up_s"] / out["embedded_all_up_s"], 2)

@@ -77,14 +77,18 @@ class _Declared(Protocol):
 S = TypeVar("S", bound=_Declared)
 
 
-def closure(services: Mapping[str, S], profiles: Iterable[str]) -> list[S]:
-    """Services of ``profiles`` plus everything they depend on, dependencies first."""
-    wanted = list(profiles)
-    unknown = [p for p in wanted if p not in PROFILES]
+def closure(services: Mapping[str, S], profiles: Iterable[str], known: Iterable[str] = PROFILES,
+            with_unprofiled: bool = False) -> list[S]:
+    """Services of ``profiles`` plus everything they depend on, dependencies first.
+
+    ``known`` are the valid profile names (a user's Compose project may have its own);
+    ``with_unprofiled`` adds the services without a profile, which Compose always starts."""
+    wanted, known = list(profiles), list(known)
+    unknown = [p for p in wanted if p not in known]
     if unknown:
-        raise ValueError(f"Unknown profile(s): {', '.join(unknown)}. Known: {', '.join(PROFILES)}")
+        raise ValueError(f"Unknown profile(s): {', '.join(unknown)}. Known: {', '.join(known)}")
     names: set[str] = set()
-    stack = [s.name for s in services.values() if s.profile in wanted]
+    stack = [s.name for s in services.values() if s.profile in wanted or (with_unprofiled and not s.profile)]
     while stack:
         name = stack.pop()
         if name not in names:

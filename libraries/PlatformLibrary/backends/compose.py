@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.lifecycle import LifecycleError, MemoryUsage, PlatformBackend, ServiceStatus, UpReport
-from contract.platform import PlatformContract, Probe, ServiceInfo, topological
+from contract.platform import PlatformContract, Probe, ServiceInfo, closure
 from lhcommon.locks import exclusive_lock
 from lhcommon.masking import mask
 from lhcommon.polling import WaitTimeout, format_seconds, wait_until
@@ -190,21 +190,11 @@ def catalogue_from_compose(document: Mapping[str, Any]) -> dict[str, ServiceInfo
 
 def closure_of(catalogue: Mapping[str, ServiceInfo], profiles: Iterable[str]) -> list[ServiceInfo]:
     """Services of ``profiles`` (plus the profile-less ones Compose always starts) and their dependencies."""
-    wanted = list(profiles)
     known = sorted({s.profile for s in catalogue.values() if s.profile})
-    unknown = [p for p in wanted if p not in known]
-    if unknown:
-        raise LifecycleError(f"Unknown profile(s): {', '.join(unknown)}. Known: {', '.join(known)}")
-    names: set[str] = set()
-    stack = [s.name for s in catalogue.values() if s.profile in wanted or not s.profile]
-    while stack:
-        name = stack.pop()
-        if name not in names:
-            if name not in catalogue:
-                raise LifecycleError(f"Unknown service '{name}' (a dependency). Known: {', '.join(catalogue)}")
-            names.add(name)
-            stack.extend(catalogue[name].depends_on)
-    return topological([catalogue[n] for n in names])
+    try:
+        return closure(catalogue, profiles, known=known, with_unprofiled=True)
+    except ValueError as error:
+        raise LifecycleError(str(error)) from None
 
 
 def describe_container(attrs: Mapping[str, Any]) -> str:
