@@ -8,40 +8,29 @@ again, whatever happened. A test that stays green against its mutation is a defe
     ./lh mutate --name dlq-alert-not-written
 
 Needs the platform profiles of the tests up (``./lh up --profile ...``). Writes
-results/mutations.json.
+results/mutations.json (``--out`` another file).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from robot.api import ExecutionResult
 
 from tests.faults.cli import platform_cli
+from tests.faults.mutation import AIRFLOW, Mutation
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class Mutation:
-    name: str
-    defect: str
-    file: str
-    old: str
-    new: str
-    suite: str
-    test: str
-    restart: tuple[str, ...] = ()
 
-
-AIRFLOW = ("airflow-dag-processor", "airflow-scheduler")
-
-MUTATIONS: tuple[Mutation, ...] = (
+FIRST: tuple[Mutation, ...] = (
     # --- Bronze ingestion (issue 3): loss, duplicates, mis-routing ----------------------------
     Mutation(
         "streaming-loses-dlq-records",
@@ -135,6 +124,17 @@ MUTATIONS: tuple[Mutation, ...] = (
 )
 
 
+def catalogue() -> tuple[Mutation, ...]:
+    """Every mutation: the first ones above, then each ``tests/faults/mutations_<area>.py`` module's."""
+    found = list(FIRST)
+    for path in sorted(Path(__file__).parent.glob("mutations_*.py")):
+        found += importlib.import_module(f"tests.faults.{path.stem}").MUTATIONS
+    return tuple(found)
+
+
+MUTATIONS = catalogue()
+
+
 def run(mutation: Mutation, outdir: Path) -> dict:
     path = ROOT / mutation.file
     original = path.read_text()
@@ -162,7 +162,7 @@ def run(mutation: Mutation, outdir: Path) -> dict:
             "message": tests[0].message[:600] if tests else "", "seconds": round(time.monotonic() - started)}
 
 
-def main(names: list[str]) -> int:
+def main(names: list[str], out: Path) -> int:
     chosen = [m for m in MUTATIONS if not names or m.name in names]
     unknown = set(names) - {m.name for m in MUTATIONS}
     if unknown:
@@ -175,8 +175,8 @@ def main(names: list[str]) -> int:
         verdict = "caught" if result["caught"] else "NOT CAUGHT"
         print(f"{mutation.name}: {verdict} by '{mutation.test}' ({result['status']}, {result['seconds']} s)\n"
               f"    {result['message'][:300]}", flush=True)
-    (ROOT / "results").mkdir(exist_ok=True)
-    (ROOT / "results" / "mutations.json").write_text(json.dumps(results, indent=2))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
     return 0 if all(r["caught"] for r in results) else 1
 
 
@@ -185,4 +185,6 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", action="append", default=[], help="mutation to run (repeatable; default all)")
-    sys.exit(main(parser.parse_args().name))
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "mutations.json", help="results file")
+    args = parser.parse_args()
+    sys.exit(main(args.name, args.out))
