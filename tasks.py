@@ -218,24 +218,31 @@ def _robot_env(contract_file: Path) -> dict[str, str]:
 
 
 def _run_suites(c: Context, paths: list[str], outputdir: Path, processes: int, extra: list[str],
-                env: dict[str, str]) -> int:
+                env: dict[str, str], phases: dict[str, float] | None = None) -> int:
     """Run suites in two phases and merge them into one log.
 
     1. pabot runs everything not tagged ``serial`` in parallel;
     2. tests tagged ``serial`` (they restart or kill shared services) run alone, one at a time.
     ``rebot --merge`` then writes output.xml, log.html and report.html into ``outputdir``.
+    Each phase's wall seconds go into ``phases`` (and are printed).
     """
+    phases = {} if phases is None else phases
     outputdir.mkdir(parents=True, exist_ok=True)
     for old in ("output.xml", "log.html", "report.html"):
         (outputdir / old).unlink(missing_ok=True)
     # One root name for both phases: several paths otherwise give roots that rebot cannot merge.
     common = ["--name", "Suites", "--loglevel", "DEBUG:INFO", *extra]
     parallel, serial = outputdir / "parallel", outputdir / "serial"
+    started = time.monotonic()
     c.run(" ".join(["pabot", "--pabotlib", "--pabotlibport", "0", "--processes", str(processes),
                     "--artifactsinsubfolders", "--outputdir", str(parallel), "--exclude", "serial",
                     "--runemptysuite", *common, *paths]), warn=True, pty=False, env=env)
+    phases["parallel"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
     c.run(" ".join(["robot", "--outputdir", str(serial), "--include", "serial", "--runemptysuite",
                     "--log", "NONE", "--report", "NONE", *common, *paths]), warn=True, pty=False, env=env)
+    phases["serial"] = round(time.monotonic() - started, 1)
+    _say(f"suites: parallel phase {phases['parallel']:.0f} s, serial phase {phases['serial']:.0f} s")
     outputs = [str(d / "output.xml") for d in (parallel, serial) if (d / "output.xml").exists()]
     if not outputs:
         raise Exit("no Robot output was produced", code=3)
@@ -396,13 +403,7 @@ def _compose_run(c: Context, network_before: str) -> list[str]:
 
 def _second_instance_env() -> dict[str, str]:
     """A second embedded instance sharing the provisioned artefacts: own state dir, ports, topics, buckets."""
-    main = _state_dir()
-    state = main / "second-instance"
-    state.mkdir(parents=True, exist_ok=True)
-    for name in ("venv", "artifacts"):
-        link = state / name
-        if not link.exists():
-            link.symlink_to(main / name)
+    state = _instance_dir("second-instance")
     from lakehouse.settings import Settings  # stdlib only: where the main instance's ports are
 
     ports = Settings.load().ports
@@ -461,6 +462,83 @@ def _secret_leaks(contract: PlatformContract, where: Path = RESULTS) -> list[str
     return leaks
 
 
+@task(
+    iterable=["suite"],
+    help={
+        "runs": "full runs on one platform, started once (default 10)",
+        "fresh": "further full runs, each on a fresh platform: a new state dir, started from nothing (default 0)",
+        "suite": "suite path(s) under suites/ (default: all)",
+        "processes": "pabot processes (default 2)",
+    },
+)
+def soak(c: Context, runs: int = 10, fresh: int = 0, suite: list[str] | None = None, processes: int = 2) -> None:
+    """Run the whole suite again and again and write results/soak/soak.{md,json}: every test's status and
+    duration in every run, and where each run's time went. Fails unless every run was green."""
+    from tests import soak as table
+
+    paths = suite or ["suites"]
+    profiles = _profiles_with_deps(_suite_profiles(paths))
+    where = RESULTS / "soak"
+    shutil.rmtree(where, ignore_errors=True)
+    done: list = []
+    extra = ["--exclude", "backend:compose"]
+
+    def one(number: int, platform: str, env: dict[str, str], bring_up: float) -> None:
+        started, phases = time.monotonic(), {}
+        outputdir = where / f"run-{number}"
+        contract = _describe(env)
+        rc = _run_suites(c, paths, outputdir, processes, extra, _robot_env(_contract_file(env=env)), phases)
+        done.append(table.SoakRun(number, platform, round(bring_up, 1), phases,
+                                  round(bring_up + time.monotonic() - started, 1), rc,
+                                  table.tests_of(outputdir / "output.xml")))
+        table.record(done, where)
+        leaks = _secret_leaks(contract, outputdir)
+        _say(f"soak run {number} ({platform}): exit {rc}, {done[-1].passed} passed, {done[-1].failed} failed"
+             + (f"; SECRETS in {', '.join(leaks)}" if leaks else ""))
+
+    if _running(profiles):
+        raise Exit("the platform is running: stop it first (./lh down); the soak starts its own", code=2)
+    try:
+        started = time.monotonic()
+        _up(c, profiles)
+        bring_up = time.monotonic() - started
+        for number in range(1, runs + 1):
+            one(number, "same", dict(os.environ), bring_up if number == 1 else 0.0)
+    finally:
+        _down()
+    for number in range(runs + 1, runs + fresh + 1):
+        env = _fresh_instance_env(f"soak-fresh-{number}")
+        try:
+            started = time.monotonic()
+            _up(c, profiles, env=env)
+            one(number, "fresh", env, time.monotonic() - started)
+        finally:
+            _down(env=env)
+            shutil.rmtree(_state_dir(env), ignore_errors=True)
+    green = sum(r.green for r in done)
+    _say(f"soak: {green} of {len(done)} runs green; table {where / 'soak.md'}")
+    if green != len(done):
+        raise Exit(f"soak: {len(done) - green} of {len(done)} runs failed; see {where / 'soak.md'}", code=1)
+
+
+def _fresh_instance_env(name: str) -> dict[str, str]:
+    """A brand-new state dir on the main instance's ports: nothing but the provisioned artefacts."""
+    return {**os.environ, "LH_STATE_DIR": str(_instance_dir(name, fresh=True))}
+
+
+def _instance_dir(name: str, fresh: bool = False) -> Path:
+    """A state dir of another instance under the main one, sharing its toolkit venv and provisioned artefacts."""
+    main = _state_dir()
+    state = main / name
+    if fresh:
+        shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True, exist_ok=True)
+    for link in ("venv", "artifacts"):
+        if not (state / link).exists():
+            (state / link).symlink_to(main / link)
+    return state
+
+
 @task(help={"name": "benchmark module under benchmarks/ (default: all)"})
 def bench(c: Context, name: str = "") -> None:
     """Run benchmarks; each prints figures and writes results/benchmarks/<name>.json."""
@@ -478,6 +556,7 @@ def mutate(c: Context, name: list[str] | None = None) -> None:
         raise Exit("some mutations were not caught by their tests", code=1)
 
 
-ns = Collection(provision, up, down, status, logs, run, test, external, compose, lint, docs, bench, mutate)
+ns = Collection(provision, up, down, status, logs, run, test, external, compose, soak, lint, docs, bench,
+                mutate)
 ns.configure({"run": {"echo": True}})
 os.environ.setdefault("LH_STATE_DIR", str(ROOT / ".state"))
