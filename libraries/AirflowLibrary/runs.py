@@ -226,6 +226,33 @@ class RunKeywords(AirflowComponent):
         )
 
     @keyword(tags=(AREA, "Getter"))
+    def get_task_states(
+        self,
+        dag_id: str,
+        run_id: str,
+        assertion_operator: AssertionOperator | None = None,
+        assertion_expected: Any = None,
+        message: str | None = None,
+        retry_timeout: timedelta | None = None,
+    ) -> dict[str, str | None]:
+        """Return every task's state in a run as ``{task_id: state}``, optionally asserting on the whole
+        mapping: which task failed, which never ran (``upstream_failed``), which a branch skipped, and
+        that no task beyond those expected exists.
+
+        | VAR | &{expected} | count_dlq_rows=failed | check_threshold=upstream_failed |
+        | Get Task States | dlq_monitoring | ${run_id} | == | ${expected} |
+        """
+
+        def states() -> dict[str, str | None]:
+            return {str(t["task_id"]): t["state"] for t in self.get_task_instances(dag_id, run_id)}
+
+        found = get_and_verify(
+            states, assertion_operator, assertion_expected, f"Task states of {dag_id}/{run_id}", message, retry_timeout
+        )
+        htmllog.log_json(found, title=f"Task states of {dag_id}/{run_id}")
+        return found
+
+    @keyword(tags=(AREA, "Getter"))
     def get_task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
         """Return the plain-text log of one task try (the latest try by default).
 

@@ -14,6 +14,7 @@ from .lifecycle import LifecycleKeywords
 from .memory import MemoryKeywords
 from .reset import ResetKeywords
 from .restarts import RestartKeywords
+from .sockets import SocketKeywords
 
 __version__ = "0.2.0"
 
@@ -91,7 +92,7 @@ class PlatformLibrary(KeywordLibrary):
         """``target``: a contract mapping to use instead of ``${LH_TARGET}``. ``backend``: override the
         target's backend. ``timeout``: the library-wide default timeout."""
         ctx = PlatformContext(target, timeout, backend=backend)
-        kinds = (LifecycleKeywords, HealthKeywords, MemoryKeywords, RestartKeywords, ResetKeywords)
+        kinds = (LifecycleKeywords, HealthKeywords, MemoryKeywords, RestartKeywords, ResetKeywords, SocketKeywords)
         components = [cls(ctx) for cls in kinds]
         super().__init__(ctx, components)
 
