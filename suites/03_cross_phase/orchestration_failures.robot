@@ -36,11 +36,12 @@ DLQ Monitoring Fails When Its Alert Cannot Be Written
     [Documentation]    One malformed event against threshold 0 must alert; the alert destination is a bucket
     ...    that does not exist, so ``send_alert`` fails, and the run must fail with it: an alert that
     ...    was decided but never delivered is an outage, not a success. A join task with trigger rule
-    ...    ``all_done`` after the branch would end the run green.
+    ...    ``all_done`` after the branch would end the run green. The destination's bucket name is one S3
+    ...    refuses (uppercase, underscores): a missing but valid name would be created by SeaweedFS on write.
     ${cid}=    New Correlation Id    of-noalert
     Publish Malformed Events    trips    ${cid}    1
     Wait For Dlq Rows    ${cid}    count=1    timeout=2 min
-    VAR    ${unwritable}    s3://no-such-bucket-${cid}/alerts
+    VAR    ${unwritable}    s3://No_Such_Bucket/alerts_${cid}
     VAR    &{conf}    correlation_id=${cid}    threshold=${0}    window_minutes=${30}    alert_root=${unwritable}
     ${run_id}=    Trigger Dag    dlq_monitoring    conf=${conf}    run_id=noalert_${cid}
     Wait For Dag Run    dlq_monitoring    ${run_id}    state=failed    timeout=${DAG_TIMEOUT}
