@@ -41,6 +41,7 @@ from typing import Any
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.streaming import StreamingQueryListener
 
 from contract.layout import DLQ_TABLE, PARTITION_COLUMN, arrow_schema, bronze_tables
 from contract.platform import PlatformContract
@@ -48,6 +49,9 @@ from contract.storage import spark_s3a_conf
 from lakehouse.provision.data_platform import spark_jars
 from lakehouse.runner.reset import merge_start, read_starting_offsets
 from lakehouse.settings import Settings
+from lakehouse.streaming import routing
+from lakehouse.streaming.delta_writer import BronzeTables, Maintenance, MaintenancePolicy
+from lakehouse.streaming.delta_writer import resume_offsets as bronze_resume_offsets
 from lakehouse.streaming.metrics import Metrics, serve
 from lakehouse.streaming.routing import DEFAULT_MAX_BYTES, logical_topics, route, starting_offsets
 
@@ -63,6 +67,9 @@ class StreamingConfig:
     max_bytes: int
     driver_memory: str
     max_offsets_per_trigger: int
+    writer: str = "delta-rs"
+    write_threads: int = WRITE_THREADS
+    fast_validation: bool = True
 
     @classmethod
     def from_env(cls, settings: Settings) -> StreamingConfig:
@@ -73,6 +80,9 @@ class StreamingConfig:
             max_bytes=int(env.get("LH_STREAMING_MAX_BYTES", DEFAULT_MAX_BYTES)),
             driver_memory=env.get("LH_STREAMING_DRIVER_MEMORY", "768m"),
             max_offsets_per_trigger=int(env.get("LH_STREAMING_MAX_OFFSETS_PER_TRIGGER", "5000")),
+            writer=env.get("LH_STREAMING_WRITER", "delta-rs"),
+            write_threads=int(env.get("LH_STREAMING_WRITE_THREADS", WRITE_THREADS)),
+            fast_validation=env.get("LH_STREAMING_FAST_VALIDATION", "1") != "0",
         )
 
 
@@ -192,6 +202,8 @@ class BronzeWriter:
         self.metrics = metrics
         self.logical = logical_topics(contract)
         self.schemas = {table: arrow_schema(table) for table in bronze_tables()}
+        self.tables = BronzeTables(contract, app_id) if cfg.writer == "delta-rs" else None
+        self.pool = ThreadPoolExecutor(max_workers=cfg.write_threads, thread_name_prefix="delta-append")
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
@@ -208,23 +220,38 @@ class BronzeWriter:
         # Tables are independent Delta logs: commit them concurrently, since each
         # commit mostly waits on S3 round trips. Any failure fails the batch, and
         # the replay skips the tables that already hold this txnVersion.
-        with ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="delta-append") as pool:
-            futures = {t: pool.submit(self.append, spark, t, d, batch_id) for t, d in tables.items()}
-            for future in futures.values():
-                future.result()
+        futures = {t: self.pool.submit(self.append, spark, t, d, batch_id) for t, d in tables.items()}
+        commits = {t: future.result() for t, future in futures.items()}
         rows = {t: d.num_rows for t, d in tables.items() if t != DLQ_TABLE}
         dlq = dict(Counter(tables[DLQ_TABLE].column("error_type").to_pylist())) if DLQ_TABLE in tables else {}
         duration = time.monotonic() - started
-        self.metrics.record_batch(batch_id, duration, rows, dlq)
+        detail = {
+            "records": records.num_rows,
+            "read_route_s": round(t_routed - started, 3),
+            "commits": commits,
+            "checkpoints": sorted(t for t, c in commits.items() if c.get("checkpoint")),
+        }
+        self.metrics.record_batch(batch_id, duration, rows, dlq, detail)
         log(
             f"batch {batch_id}: {records.num_rows} records in {duration:.2f} s "
             f"(read+route {t_routed - started:.2f} s); "
             f"bronze {rows}; dlq {dlq}"
         )
 
-    def append(self, spark: SparkSession, table: str, data: pa.Table, batch_id: int) -> None:
-        """Idempotent append of one batch to one table (skipped by Delta if this batch is already there)."""
+    def append(self, spark: SparkSession, table: str, data: pa.Table, batch_id: int) -> dict[str, Any]:
+        """Idempotent append of one batch to one table (skipped if the table already holds this batch)."""
+        if self.tables is None:
+            return self.append_spark(spark, table, data, batch_id)
+        started = time.monotonic()
+        version, written = self.tables.append(table, data, batch_id)
+        self.metrics.table_committed(batch_id, table, version, offset_ranges(data))
+        return {"s": round(time.monotonic() - started, 3), "version": version, "written": written}
+
+    def append_spark(self, spark: SparkSession, table: str, data: pa.Table, batch_id: int) -> dict[str, Any]:
+        """Spark's Delta writer (``LH_STREAMING_WRITER=spark``, kept for A/B benchmarks): Delta skips the batch
+        when the table holds this txnVersion, after rebuilding the table state to find out."""
         path = self.contract.table_uri(table, scheme="s3a")
+        started = time.monotonic()
         (
             spark.createDataFrame(data).write.format("delta").mode("append")
             .partitionBy(PARTITION_COLUMN)
@@ -232,7 +259,11 @@ class BronzeWriter:
             .option("txnVersion", batch_id)
             .save(path)
         )
-        self.metrics.table_committed(batch_id, table, delta_version(spark, path), offset_ranges(data))
+        version = delta_version(spark, path)
+        self.metrics.table_committed(batch_id, table, version, offset_ranges(data))
+        # Delta's post-commit hook wrote a checkpoint inside save() when the version is a multiple of 10.
+        return {"s": round(time.monotonic() - started, 3), "version": version,
+                "checkpoint": version > 0 and version % 10 == 0}  # fmt: skip
 
     def route_batch(self, records: pa.Table, now: datetime) -> dict[str, pa.Table]:
         """Split one batch of Kafka records into Arrow tables, one per target table."""
@@ -305,6 +336,28 @@ def delta_version(spark: SparkSession, path: str) -> int:
         return -1
 
 
+class ProgressListener(StreamingQueryListener):
+    """Every batch's progress report (the main loop samples ``lastProgress`` only once a second)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def onQueryStarted(self, event: Any) -> None:
+        pass
+
+    def onQueryProgress(self, event: Any) -> None:
+        try:
+            self.metrics.record_batch_progress(json.loads(event.progress.json))
+        except Exception as error:  # a listener error must not stop the query; it is only timing
+            log(f"progress listener: {error}")
+
+    def onQueryIdle(self, event: Any) -> None:
+        pass
+
+    def onQueryTerminated(self, event: Any) -> None:
+        pass
+
+
 def _progress_dict(progress: Any) -> dict[str, Any] | None:
     if progress is None:
         return None
@@ -324,10 +377,16 @@ def main() -> int:
     state = "fresh" if fresh else "resumed"
     log(f"metrics on {settings.streaming_metrics_url}; checkpoint {cfg.checkpoint} ({state}); txnAppId {app_id}")
     log(f"topics {', '.join(contract.topic_names)} -> {contract.layer_root('bronze', 's3a')}/<table>")
+    if not cfg.fast_validation:
+        routing.jsonschema_rs = None  # every record through the reference validator (A/B benchmarks)
+    log(f"schema validation: {'jsonschema-rs, then jsonschema for rejects' if routing.jsonschema_rs else 'jsonschema'}")
     spark = build_spark(settings, contract, cfg)
     # A table reset seeds a fresh checkpoint with where each topic starts (lakehouse.runner.reset).
     seeded = read_starting_offsets(cfg.checkpoint) if fresh else {}
-    start_spec = starting_offsets(contract, merge_start(resume_offsets(spark, contract), seeded) if fresh else {})
+    resume: dict[str, dict[str, int]] = {}
+    if fresh:
+        resume = bronze_resume_offsets(contract) if cfg.writer == "delta-rs" else resume_offsets(spark, contract)
+    start_spec = starting_offsets(contract, merge_start(resume, seeded) if fresh else {})
     if fresh:
         log(f"fresh checkpoint{' seeded by a table reset' if seeded else ''}: starting offsets {start_spec}")
     stream = (
@@ -343,6 +402,15 @@ def main() -> int:
         .option("includeHeaders", "true")
         .load()
     )
+    spark.streams.addListener(ProgressListener(metrics))
+    maintenance = None
+    if cfg.writer == "delta-rs":
+        policy = MaintenancePolicy.from_env()
+        log(f"writer delta-rs, {cfg.write_threads} thread(s); maintenance in the background: {policy}")
+        maintenance = Maintenance(contract, policy, metrics.record_maintenance, log)
+        maintenance.start()
+    else:
+        log(f"writer Spark Delta, {cfg.write_threads} thread(s)")
     query = (
         stream.writeStream.queryName("bronze")
         .foreachBatch(BronzeWriter(app_id, contract, cfg, metrics))
@@ -368,6 +436,8 @@ def main() -> int:
     finally:
         metrics.record_progress(None, False)
         log(f"stopping (signal {stopping[0] if stopping else '-'})")
+        if maintenance is not None:
+            maintenance.stop.set()
         if query.isActive:
             query.stop()
         spark.stop()

@@ -21,6 +21,8 @@ from contract.topics import TOPICS
 # /health turns 503 when no progress report arrived for this long (the query
 # reports at least every second while idle, see app.py).
 MAX_PROGRESS_AGE_S = 60.0
+# How many batches /batches.json keeps (a 30-minute soak at one batch per 0.3 s is ~6000).
+BATCH_LOG_SIZE = 10000
 
 
 def _offsets(value: Any) -> dict[str, dict[str, int]]:
@@ -69,6 +71,12 @@ class Metrics:
     commits: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
     # The batch being written: {batch_id, started_at, tables, committed}; None between batches.
     current_batch: dict[str, Any] | None = None
+    # Per-batch timings for benchmarks (``/batches.json``): the writer's own figures (rows, seconds,
+    # per-table commit seconds, checkpoints) merged with Spark's progress report of the same batch
+    # (``durationMs``: addBatch, latestOffset, queryPlanning, walCommit, commitOffsets, triggerExecution).
+    batch_log: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Background maintenance done by the job itself (checkpoints, log cleanup, compaction).
+    maintenance: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def begin_batch(self, batch_id: int, tables: list[str], correlation_ids: list[str]) -> None:
@@ -99,8 +107,11 @@ class Metrics:
         duration_s: float,
         rows: dict[str, int],
         dlq: dict[str, int],
+        detail: dict[str, Any] | None = None,
     ) -> None:
         with self.lock:
+            if detail is not None:
+                self._batch_entry(batch_id).update(detail, duration_s=round(duration_s, 3))
             self.current_batch = None
             self.batches += 1
             self.last_batch_id = batch_id
@@ -112,6 +123,38 @@ class Metrics:
                 self.rows[table] += n
             for kind, n in dlq.items():
                 self.dlq_rows[kind] += n
+
+    def _batch_entry(self, batch_id: int) -> dict[str, Any]:
+        entry = self.batch_log.get(batch_id)
+        if entry is None:
+            entry = self.batch_log[batch_id] = {"batch_id": batch_id}
+            while len(self.batch_log) > BATCH_LOG_SIZE:
+                del self.batch_log[min(self.batch_log)]
+        return entry
+
+    def record_batch_progress(self, progress: dict[str, Any]) -> None:
+        """Spark's progress report of one batch (from a query listener, so none is missed)."""
+        batch_id = progress.get("batchId")
+        if batch_id is None or not progress.get("numInputRows"):
+            return
+        with self.lock:
+            entry = self._batch_entry(int(batch_id))
+            entry["input_rows"] = progress.get("numInputRows")
+            entry["spark_ms"] = dict(progress.get("durationMs") or {})
+            entry["timestamp"] = progress.get("timestamp")
+
+    def record_maintenance(self, what: str, table: str, seconds: float, **extra: Any) -> None:
+        with self.lock:
+            self.maintenance.append(
+                {"what": what, "table": table, "seconds": round(seconds, 3), "at": time.time(), **extra}
+            )
+
+    def batches_report(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "batches": [dict(self.batch_log[b]) for b in sorted(self.batch_log)],
+                "maintenance": list(self.maintenance),
+            }
 
     def record_progress(self, progress: dict[str, Any] | None, active: bool) -> None:
         with self.lock:
@@ -219,6 +262,8 @@ def serve(metrics: Metrics, host: str, port: int) -> ThreadingHTTPServer:
                 self._send(200 if ok else 503, json.dumps(body), "application/json")
             elif path == "/metrics.json":
                 self._send(200, json.dumps(metrics.snapshot()), "application/json")
+            elif path == "/batches.json":
+                self._send(200, json.dumps(metrics.batches_report()), "application/json")
             elif path == "/commits.json":
                 with metrics.lock:
                     body = json.dumps(list(metrics.commits))
