@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -261,6 +262,24 @@ class BuilderKeywords(LibraryComponent):
         preview = payload[:300].decode("utf-8", "backslashreplace")
         logger.info(f"Malformed payload ({kind.value}, {len(payload)} bytes) for {topic}: {preview}")
         return payload
+
+    @keyword(tags=(AREA,))
+    def build_payload_of_size(self, event: dict[str, Any], size_bytes: int) -> bytes:
+        """Returns ``event`` as compact UTF-8 JSON padded with trailing spaces to exactly ``size_bytes``
+        bytes: still a valid event of its topic, for size limits tested at their exact edge.
+
+        Fails if the event alone is already longer than ``size_bytes``.
+
+        | ${event}= | Build Event | ratings | ${cid} |
+        | ${payload}= | Build Payload Of Size | ${event} | 65536 |
+        | Publish Raw | ratings | ${payload} | key=${event}[trip_id] | correlation_id=${cid} |
+        """
+        body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+        size = int(size_bytes)
+        if len(body) > size:
+            raise ValueError(f"The event is {len(body)} bytes as JSON, longer than the {size} bytes asked for")
+        logger.info(f"Payload of {size} bytes: {len(body)} bytes of JSON and {size - len(body)} spaces")
+        return body + b" " * (size - len(body))
 
     # --- helpers --------------------------------------------------------------------
     @staticmethod

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from confluent_kafka import KafkaError, Message
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, KafkaError, Message
 from robot.api import logger
 from robot.api.deco import keyword
 
@@ -17,6 +17,7 @@ from lhkit import htmllog
 from .context import AREA, KafkaComponent
 
 CORRELATION_HEADER = "correlation_id"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class DeliveryFailed(AssertionError):
@@ -63,8 +64,8 @@ class ProducerKeywords(KafkaComponent):
 
         The key is ``key``, else the event's ``key_field`` (default: the topic's contract key, e.g.
         ``trip_id`` on ``trips``). The correlation id (``correlation_id`` or the event's own) goes
-        into the payload and into a ``correlation_id`` header. Returns
-        ``{topic, partition, offset, key}``.
+        into the payload and into a ``correlation_id`` header. Returns the broker's delivery report
+        ``{topic, partition, offset, key, timestamp}`` (``timestamp``: the record's, UTC).
 
         | ${meta}= | Publish Event | trips | ${event} |
         | Publish Event | trips | ${event} | key=trip-1 | headers={"source": "robot"} |
@@ -126,7 +127,7 @@ class ProducerKeywords(KafkaComponent):
         """Publishes ``value`` as-is (bytes, or a string encoded as UTF-8), e.g. a malformed payload.
 
         The correlation id can only go into the ``correlation_id`` header here. Returns
-        ``{topic, partition, offset, key}``.
+        ``{topic, partition, offset, key, timestamp}``.
 
         | ${bad}= | Build Malformed Payload | invalid_json | trips | ${cid} |
         | Publish Raw | trips | ${bad} | key=${cid} | correlation_id=${cid} |
@@ -239,9 +240,12 @@ class ProducerKeywords(KafkaComponent):
 
 def _metadata(msg: Message) -> dict[str, Any]:
     key = msg.key()
+    kind, millis = msg.timestamp()
     return {
         "topic": msg.topic(),
         "partition": msg.partition(),
         "offset": msg.offset(),
         "key": key.decode("utf-8", "backslashreplace") if isinstance(key, bytes) else key,
+        # The record's timestamp as the broker acknowledged it (exact milliseconds, UTC).
+        "timestamp": None if kind == TIMESTAMP_NOT_AVAILABLE else EPOCH + timedelta(milliseconds=millis),
     }

@@ -8,11 +8,13 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+import requests
 from assertionengine import AssertionOperator, int_str_verify_assertion
 from robot.api import logger
 from robot.api.deco import keyword
 
 from LakehouseLibrary.counts import RowCount
+from lhkit import htmllog
 from lhkit.assertions import get_and_verify
 
 from .base import POLL_INTERVAL, TRANSIENT, StreamingComponent
@@ -182,3 +184,103 @@ class BronzeKeywords(StreamingComponent):
         if wrong:
             raise AssertionError(f"Order per {field} differs from publish order for {len(wrong)} key(s): {wrong}")
         logger.info(f"Order preserved for {len(expected)} key(s) of {field}.")
+
+    @keyword(tags=("Streaming", "Assertion"))
+    def bronze_rows_should_match_delivery_reports(
+        self, table: str, correlation_id: str, reports: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Checks the Kafka metadata of the Bronze rows of ``correlation_id`` against what the broker itself
+        acknowledged: one row per delivery report, with the same topic, partition, offset and timestamp.
+
+        ``reports`` are the dictionaries KafkaLibrary's `Publish Event` returns (the broker's delivery
+        reports), so the check does not rest on the streaming job's own bookkeeping. Fails listing every
+        row whose ``_kafka_topic``/``_kafka_partition``/``_kafka_offset``/``_kafka_timestamp`` differs.
+
+        | ${report}= | Publish Event | trips | ${event} | correlation_id=${cid} |
+        | Bronze Rows Should Match Delivery Reports | trips | ${cid} | ${{[$report]}} |
+        """
+        name = self.table(table)
+        rows = self.bronze_rows(name, correlation_id)
+        expected = sorted(reports, key=lambda r: (int(r["partition"]), int(r["offset"])))
+        problems: list[str] = []
+        if len(rows) != len(expected):
+            problems.append(f"{len(expected)} record(s) were acknowledged by the broker but bronze.{name} holds "
+                            f"{len(rows)} row(s)")
+        for report in expected:
+            where = f"{report['topic']}[{report['partition']}]@{report['offset']}"
+            row = next((r for r in rows if int(r["_kafka_partition"]) == int(report["partition"])
+                        and int(r["_kafka_offset"]) == int(report["offset"])), None)
+            if row is None:
+                problems.append(f"{where}: no bronze.{name} row carries this partition and offset "
+                                f"(rows have {sorted((r['_kafka_partition'], r['_kafka_offset']) for r in rows)})")
+                continue
+            if row["_kafka_topic"] != report["topic"]:
+                problems.append(f"{where}: _kafka_topic should be '{report['topic']}' but was '{row['_kafka_topic']}'")
+            if report.get("timestamp") is not None and row["_kafka_timestamp"] != report["timestamp"]:
+                problems.append(f"{where}: _kafka_timestamp should be the broker's {report['timestamp']} "
+                                f"but was {row['_kafka_timestamp']}")
+        acked = [{"record": f"{r['topic']}[{r['partition']}]@{r['offset']}", "timestamp": r.get("timestamp")}
+                 for r in expected]  # fmt: skip
+        htmllog.log_table(acked, caption="The broker's delivery reports")
+        self.log_rows(name, correlation_id, rows)
+        if problems:
+            raise AssertionError(
+                f"{len(problems)} difference(s) between the broker's delivery reports and the Kafka metadata of "
+                f"bronze.{name} rows of '{correlation_id}':\n" + "\n".join(problems[:20])
+            )
+        logger.info(f"{len(rows)} bronze.{name} row(s) of '{correlation_id}' match the broker's delivery reports.")
+
+    @keyword(tags=("Streaming", "Getter"))
+    def get_reported_bronze_lineage(
+        self, table: str, correlation_id: str, timeout: timedelta = timedelta(seconds=10)
+    ) -> list[dict[str, Any]]:
+        """The lineage the streaming job reports for the Bronze rows of ``correlation_id`` (its
+        ``/commits.json``: which batch and Delta version wrote which offsets), one dictionary per row in
+        Kafka order: ``_kafka_topic``, ``_kafka_partition``, ``_kafka_offset``, ``batch_id``,
+        ``delta_version``.
+
+        This is the trail `Wait For Bronze Rows` shows in the log; compare it with the table's own
+        Delta log (LakehouseLibrary's `Get Bronze Lineage`). The job records a commit milliseconds after
+        it is visible, so this waits up to ``timeout`` for a record covering every row, then fails
+        naming the rows no record covers.
+
+        | ${reported}= | Get Reported Bronze Lineage | trips | ${cid} |
+        """
+        name = self.table(table)
+        rows = self.bronze_rows(name, correlation_id)
+        if not rows:
+            raise AssertionError(f"bronze.{name} holds no row of '{correlation_id}'")
+
+        def reported() -> list[dict[str, Any]]:
+            return [_reported(row, name, self.metrics("/commits.json")) for row in rows]
+
+        out = self.wait_until(
+            reported,
+            lambda found: all(r["delta_version"] is not None for r in found),
+            timeout=self.timeout(timeout),
+            description=f"the streaming job to report the commit of each bronze.{name} row of '{correlation_id}'",
+            interval=POLL_INTERVAL,
+            describe=lambda found: "uncovered: "
+            + ", ".join(f"[{r['_kafka_partition']}]@{r['_kafka_offset']}" for r in found if r["delta_version"] is None),
+            transient=(requests.RequestException,),
+        )
+        htmllog.log_table(out, caption=f"Lineage of bronze.{name} rows of {correlation_id}, as the job reports it")
+        return out
+
+
+def _reported(row: Mapping[str, Any], table: str, commits: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The job's commit record covering one Bronze row's offset (batch id and Delta version, or None)."""
+    topic, part, off = row["_kafka_topic"], int(row["_kafka_partition"]), int(row["_kafka_offset"])
+    found: Mapping[str, Any] = {}
+    for commit in commits:
+        lo_hi = commit.get("offsets", {}).get(topic, {}).get(str(part))
+        if commit["table"] == table and lo_hi and lo_hi[0] <= off <= lo_hi[1]:
+            found = commit
+            break
+    return {
+        "_kafka_topic": topic,
+        "_kafka_partition": part,
+        "_kafka_offset": off,
+        "batch_id": found.get("batch_id"),
+        "delta_version": found.get("delta_version"),
+    }
