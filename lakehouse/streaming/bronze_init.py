@@ -21,6 +21,14 @@ from contract.platform import PlatformContract
 from contract.storage import delta_storage_options
 from lakehouse.settings import Settings
 
+# The streaming job checkpoints, compacts, cleans the log and vacuums in its own background thread
+# (lakehouse.streaming.delta_writer.Maintenance); these retentions decide what its cleanup removes:
+# commits older than a day (behind a checkpoint) and files that compaction replaced an hour ago.
+TABLE_PROPERTIES = {
+    "delta.logRetentionDuration": "interval 1 days",
+    "delta.deletedFileRetentionDuration": "interval 1 hours",
+}
+
 
 def _columns(schema: pa.Schema) -> list[tuple[str, str]]:
     return [(f.name, str(f.type)) for f in schema]
@@ -40,6 +48,7 @@ def ensure_table(contract: PlatformContract, table: str) -> str:
             partition_by=[PARTITION_COLUMN],
             name=table,
             description=f"Bronze {table}: raw Kafka records with metadata, written by bronze-streaming",
+            configuration=TABLE_PROPERTIES,
             storage_options=options,
         )
         return f"created {uri}"
