@@ -10,6 +10,56 @@ ORCHESTRATION = "suites/03_cross_phase/orchestration_failures.robot"
 DIMENSIONS = "suites/02_data_flows/dimensions.robot"
 
 MUTATIONS: tuple[Mutation, ...] = (
+    # --- slowly changing dimensions: more than one version of an entity --------------------------------------
+    Mutation(
+        "stg-driver-profiles-drops-updates",
+        "stg_driver_profiles keeps driver.created only, so a driver's later profile versions never reach "
+        "dim_drivers (one version per driver, the first)",
+        "lakehouse/dbt/models/silver/staging/stg_driver_profiles.sql",
+        "  and event_type in ('driver.created', 'driver.updated')",
+        "  and event_type = 'driver.created'",
+        DIMENSIONS,
+        "A Driver Updated Twice Has Three Chained Versions And The Last Is Current",
+    ),
+    Mutation(
+        "dim-drivers-chained-in-arrival-order",
+        "dim_drivers chains versions in Kafka arrival order instead of event time, so a late-arriving old "
+        "version closes a newer one and the wrong version is current",
+        "lakehouse/dbt/models/gold/dimensions/dim_drivers.sql",
+        "    lead(event_ts) over (partition by driver_id order by event_ts, _kafka_offset) as next_ts",
+        "    lead(event_ts) over (partition by driver_id order by _kafka_offset) as next_ts",
+        DIMENSIONS,
+        "A Driver Updated Twice Has Three Chained Versions And The Last Is Current",
+    ),
+    Mutation(
+        "dim-riders-keeps-first-version",
+        "dim_riders picks the oldest profile version (the 'desc' on event time forgotten), so updates to a "
+        "rider's email, name and payment method never show",
+        "lakehouse/dbt/models/gold/dimensions/dim_riders.sql",
+        "qualify row_number() over (partition by rider_id order by event_ts desc, _kafka_offset desc) = 1",
+        "qualify row_number() over (partition by rider_id order by event_ts, _kafka_offset desc) = 1",
+        DIMENSIONS,
+        "A Rider Updated Twice Shows The Latest Profile First Seen At Creation",
+    ),
+    Mutation(
+        "fact-trips-driver-version-start-exclusive",
+        "fact_trips joins driver versions on (valid_from, valid_to): a trip completed at the very moment a "
+        "profile changed matches no version and loses its driver_key",
+        "lakehouse/dbt/models/gold/facts/fact_trips.sql",
+        " and c.event_ts >= d.valid_from and (d.valid_to is null or c.event_ts < d.valid_to)",
+        " and c.event_ts > d.valid_from and (d.valid_to is null or c.event_ts < d.valid_to)",
+        DIMENSIONS,
+        "Facts Join The Driver Version Valid When They Happened",
+    ),
+    Mutation(
+        "fact-payments-joins-current-driver",
+        "fact_payments joins the driver's current version instead of the one valid when the payment was made",
+        "lakehouse/dbt/models/gold/facts/fact_payments.sql",
+        " and p.event_ts >= d.valid_from and (d.valid_to is null or p.event_ts < d.valid_to)",
+        " and d.is_current",
+        DIMENSIONS,
+        "Facts Join The Driver Version Valid When They Happened",
+    ),
     # --- failure propagation in orchestration: a broken run must end failed, naming the task ------------------
     Mutation(
         "dlq-missing-table-reads-as-no-errors",
