@@ -73,7 +73,7 @@ class AirflowLibrary(KeywordLibrary):
     Getters (`Get Task State`, `Get Dag Run State`, `Get XCom Value`, `Get Import Error Count`,
     `Get Dag Ids`) take AssertionEngine's ``assertion_operator``, ``assertion_expected`` and
     ``message``; with ``retry_timeout`` they ask again until the assertion holds:
-    | Get Task State | dbt_silver | ${run_id} | dbt_test | == | success | retry_timeout=30 s |
+    | Get Task State | dbt_silver | ${run_id} | dbt_build | == | success | retry_timeout=30 s |
 
     = Secrets =
     The password and every token are masked (``***``) in log.html, output.xml and messages.

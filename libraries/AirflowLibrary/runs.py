@@ -256,7 +256,7 @@ class RunKeywords(AirflowComponent):
     def get_task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
         """Return the plain-text log of one task try (the latest try by default).
 
-        | ${log}= | Get Task Log | dbt_silver | ${run_id} | dbt_test |
+        | ${log}= | Get Task Log | dbt_silver | ${run_id} | dbt_build |
         | Should Contain | ${log} | PASS= |
         """
         if try_number is None:

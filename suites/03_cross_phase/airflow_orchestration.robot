@@ -48,7 +48,7 @@ Dbt Silver Refuses To Run Without Bronze Rows
     ${run_id}=    Trigger Dag    dbt_silver    conf=${conf}    run_id=silver_${cid}
     Wait For Dag Run    dbt_silver    ${run_id}    state=failed    timeout=${DAG_TIMEOUT}
     Get Task State    dbt_silver    ${run_id}    check_bronze_freshness    ==    failed
-    Get Task State    dbt_silver    ${run_id}    dbt_run    ==    upstream_failed
+    Get Task State    dbt_silver    ${run_id}    dbt_build    ==    upstream_failed
     ${log}=    Get Task Log    dbt_silver    ${run_id}    check_bronze_freshness
     Should Contain    ${log}    correlation_id=${cid}
 
@@ -80,5 +80,5 @@ Dbt Tests Pass On The Platform's Own Data
     VAR    &{conf}    max_age_minutes=${60}
     ${now}=    Get Time    epoch
     ${run_id}=    Run Dag To Success    dbt_gold    ${conf}    gold_platform_${now}    timeout=${DBT_DAG_TIMEOUT}
-    ${log}=    Get Task Log    dbt_gold    ${run_id}    dbt_test
-    Should Match Regexp    ${log}    ERROR=0\\b
+    ${log}=    Dbt Build Should Have Passed    dbt_gold    ${run_id}
+    Should Contain    ${log}    OK loaded seed file gold.zones

@@ -2,9 +2,15 @@
 
 One factory builds both DAGs, so the two cannot drift apart:
 
-* ``dbt_silver``: ``check_bronze_freshness`` → ``dbt_run`` → ``dbt_test`` for ``tag:silver``.
-* ``dbt_gold``: ``check_silver_freshness`` → ``dbt_seed`` → ``dbt_run`` → ``dbt_test`` for ``tag:gold``
-  (the zones seed feeds ``dim_zones``; upstream forgot it).
+* ``dbt_silver``: ``check_bronze_freshness`` → ``dbt_build`` for ``tag:silver``.
+* ``dbt_gold``: ``check_silver_freshness`` → ``dbt_build`` for ``tag:gold`` (the zones seed feeds
+  ``dim_zones``; upstream forgot it).
+
+``dbt_build`` is one ``dbt build``: seeds, models and their data tests in DAG order, each test right
+after its model; a failing test fails the task (and skips what depends on the model). One dbt
+process per layer instead of one per command: every dbt start (imports, parse, connection,
+``on-run-start``) costs more than the small per-test work itself, so ``seed`` + ``run`` + ``test``
+as three tasks paid it three times.
 
 The freshness check really checks. With ``conf.correlation_id`` it requires at least
 ``min_rows`` rows of that correlation id in the upstream layer (tests run under pabot
@@ -131,7 +137,7 @@ def run_dbt(command: str, selector: str, run_id: str) -> str:
     return output.strip().splitlines()[-1] if output.strip() else ""
 
 
-def make_dbt_dag(dag_id: str, tag: str, upstream: str, seed: bool) -> Any:
+def make_dbt_dag(dag_id: str, tag: str, upstream: str) -> Any:
     selector = f"tag:{tag}"
 
     @dag(
@@ -156,22 +162,13 @@ def make_dbt_dag(dag_id: str, tag: str, upstream: str, seed: bool) -> Any:
             return check_freshness(upstream, upstream_root, params or {})
 
         @task
-        def dbt_seed(run_id: str | None = None) -> str:
-            return run_dbt("seed", selector, str(run_id))
+        def dbt_build(run_id: str | None = None) -> str:
+            return run_dbt("build", selector, str(run_id))
 
-        @task
-        def dbt_run(run_id: str | None = None) -> str:
-            return run_dbt("run", selector, str(run_id))
-
-        @task
-        def dbt_test(run_id: str | None = None) -> str:
-            return run_dbt("test", selector, str(run_id))
-
-        steps = [freshness(), *([dbt_seed()] if seed else []), dbt_run(), dbt_test()]
-        chain(*steps)
+        chain(freshness(), dbt_build())
 
     return dbt_layer()
 
 
-dbt_silver = make_dbt_dag("dbt_silver", "silver", "bronze", seed=False)
-dbt_gold = make_dbt_dag("dbt_gold", "gold", "silver", seed=True)
+dbt_silver = make_dbt_dag("dbt_silver", "silver", "bronze")
+dbt_gold = make_dbt_dag("dbt_gold", "gold", "silver")
