@@ -81,6 +81,7 @@ def test_reads_this_process_listening_sockets() -> None:
         servers[1].bind(("0.0.0.0", 0))
         for s in servers:
             s.listen()
+        ports = [s.getsockname()[1] for s in servers]
         client = socket.create_connection(servers[0].getsockname())
         client_port = client.getsockname()[1]
         found = {(s.address, s.port, s.loopback) for s in listening_sockets("self", os.getpid())}
@@ -88,6 +89,6 @@ def test_reads_this_process_listening_sockets() -> None:
     finally:
         for s in servers:
             s.close()
-    assert ("127.0.0.1", servers[0].getsockname()[1], True) in found
-    assert ("0.0.0.0", servers[1].getsockname()[1], False) in found
+    assert ("127.0.0.1", ports[0], True) in found
+    assert ("0.0.0.0", ports[1], False) in found
     assert all(port != client_port for _, port, _ in found)
