@@ -32,9 +32,10 @@ Bronze Streaming Listens On Loopback Only
 
 Orchestration Services Listen On Loopback Only
     [Documentation]    Postgres, the Airflow API server, scheduler and DAG processor listen on loopback only;
-    ...    the API server serves ``airflow_url``.
+    ...    the API server serves exactly ``airflow_url`` and nothing else.
     [Tags]    profile:quality-orchestration
     Profile Services Should Listen On Loopback Only    quality-orchestration
+    Service Should Listen Only On Its Endpoint    airflow-api-server
 
 Monitoring Services Listen On Loopback Only
     [Documentation]    Prometheus, Alertmanager (no gossip cluster port), the StatsD exporter (its UDP
