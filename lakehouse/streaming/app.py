@@ -56,6 +56,8 @@ from lakehouse.streaming.metrics import Metrics, serve
 from lakehouse.streaming.routing import DEFAULT_MAX_BYTES, logical_topics, route, starting_offsets
 
 GENERATION_FILE = "lakehouse-generation"
+# Fault injection for recovery tests (see BronzeWriter.take_hold): lives in the checkpoint directory.
+HOLD_FILE = "hold-mid-batch"
 WRITE_THREADS = 4
 CORRELATION_HEADER = "correlation_id"
 
@@ -220,8 +222,12 @@ class BronzeWriter:
         # Tables are independent Delta logs: commit them concurrently, since each
         # commit mostly waits on S3 round trips. Any failure fails the batch, and
         # the replay skips the tables that already hold this txnVersion.
-        futures = {t: self.pool.submit(self.append, spark, t, d, batch_id) for t, d in tables.items()}
-        commits = {t: future.result() for t, future in futures.items()}
+        hold, held_cid = self.take_hold(cids, tables)
+        if hold:
+            commits = self.append_held(spark, tables, batch_id, hold, held_cid)
+        else:
+            futures = {t: self.pool.submit(self.append, spark, t, d, batch_id) for t, d in tables.items()}
+            commits = {t: future.result() for t, future in futures.items()}
         rows = {t: d.num_rows for t, d in tables.items() if t != DLQ_TABLE}
         dlq = dict(Counter(tables[DLQ_TABLE].column("error_type").to_pylist())) if DLQ_TABLE in tables else {}
         duration = time.monotonic() - started
@@ -237,6 +243,40 @@ class BronzeWriter:
             f"(read+route {t_routed - started:.2f} s); "
             f"bronze {rows}; dlq {dlq}"
         )
+
+    def take_hold(self, cids: set[str], tables: dict[str, pa.Table]) -> tuple[float, str]:
+        """Fault injection for recovery tests: seconds to hold this batch half written (0: none), and for whom.
+
+        A test environment that can write the checkpoint directory puts ``hold-mid-batch`` there
+        (``{"correlation_id": ..., "seconds": ...}``). The next batch holding that correlation id in
+        two or more tables commits its first table, then waits (up to ``seconds``, at most 120) before
+        the others, so a hard kill lands between table commits. The file is consumed at once: the
+        replayed batch after the kill is not held.
+        """
+        path = self.cfg.checkpoint / HOLD_FILE
+        if len(tables) < 2 or not path.exists():
+            return 0.0, ""
+        try:
+            spec = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return 0.0, ""
+        cid = str(spec.get("correlation_id"))
+        if cid not in cids:
+            return 0.0, ""
+        path.unlink(missing_ok=True)
+        return min(float(spec.get("seconds", 30)), 120.0), cid
+
+    def append_held(
+        self, spark: SparkSession, tables: dict[str, pa.Table], batch_id: int, hold: float, cid: str
+    ) -> dict[str, dict[str, Any]]:
+        # A table holding the test's rows first, so the held batch is half written for its tables.
+        names = sorted(tables, key=lambda t: (cid not in tables[t].column("correlation_id").to_pylist(), t))
+        commits = {names[0]: self.append(spark, names[0], tables[names[0]], batch_id)}
+        log(f"batch {batch_id}: fault injection, holding the batch for {hold:.0f} s after committing {names[0]}")
+        time.sleep(hold)
+        for name in names[1:]:
+            commits[name] = self.append(spark, name, tables[name], batch_id)
+        return commits
 
     def append(self, spark: SparkSession, table: str, data: pa.Table, batch_id: int) -> dict[str, Any]:
         """Idempotent append of one batch to one table (skipped if the table already holds this batch)."""

@@ -4,6 +4,7 @@ Documentation    Recovery of the Bronze streaming job: exactly-once per event id
 ...              1000-event burst under the service's real memory limit (a cgroup when the runner
 ...              runs as root). These tests restart the shared streaming job, so they run alone.
 
+Library          OperatingSystem
 Library          PlatformLibrary
 Resource         ../../resources/platform.resource
 Resource         ../../resources/streaming.resource
@@ -37,6 +38,9 @@ Events Land Exactly Once After A Hard Kill Mid-Batch
     ...    batch; tables that already hold it skip it (txnAppId/txnVersion), the others get it:
     ...    no loss, no duplicate, in any table.
     ${cid}=    New Correlation Id    kill
+    # A micro-batch now commits its tables in a fraction of a second, less than a kill takes to land:
+    # the job's fault-injection file holds this correlation id's batch after its first table commit.
+    Hold Next Streaming Batch Half Written    ${cid}
     ${pings}=    Publish Gps Burst    ${cid}    10    20    seed=${1}
     ${trips}=    Build Trip Lifecycle    ${cid}
     Publish Events    trips    ${trips}    correlation_id=${cid}
@@ -50,6 +54,7 @@ Events Land Exactly Once After A Hard Kill Mid-Batch
     Bronze Should Contain Each Event Exactly Once    trips    ${cid}    ${trip_ids}    timeout=60 s
     ${status_ids}=    Event Ids Of    ${status}
     Bronze Should Contain Each Event Exactly Once    driver-status    ${cid}    ${status_ids}    timeout=60 s
+    [Teardown]    Remove Streaming Hold And Run Platform Teardown
 
 Deleting The Checkpoint Neither Drops Nor Duplicates Events
     [Documentation]    Losing the checkpoint restarts batch ids at 0. With a fixed txnAppId every later
@@ -88,3 +93,24 @@ A Burst Of 1000 Events Stays Within The Memory Budget
     ...    msg=Peak RSS ${memory}[peak_rss_mb] MB during the burst exceeds the ${STREAMING_BUDGET_MB} MB budget
     Service Should Not Have Restarted    bronze-streaming    since=${state}
     Streaming Query Should Be Active
+
+
+*** Keywords ***
+Hold Next Streaming Batch Half Written
+    [Documentation]    Arms the streaming job's fault injection (``hold-mid-batch`` in its checkpoint directory):
+    ...    the next micro-batch holding ``cid`` in two or more tables commits one table, then waits
+    ...    ${seconds} s before the others. Needs a target whose contract names its local checkpoint.
+    [Arguments]    ${cid}    ${seconds}=90
+    ${target}=    Evaluate    lhkit.target.current()    modules=lhkit.target
+    Should Not Be Empty    ${target.streaming_checkpoint}
+    ...    msg=Target ${target.name} names no streaming_checkpoint: the mid-batch hold cannot be armed
+    Create File    ${target.streaming_checkpoint}/hold-mid-batch
+    ...    {"correlation_id": "${cid}", "seconds": ${seconds}}
+
+Remove Streaming Hold And Run Platform Teardown
+    [Documentation]    A hold that was never consumed must not stall a later batch.
+    ${target}=    Evaluate    lhkit.target.current()    modules=lhkit.target
+    IF    $target.streaming_checkpoint
+        Remove File    ${target.streaming_checkpoint}/hold-mid-batch
+    END
+    Platform Test Teardown
