@@ -4,8 +4,10 @@ Documentation    Kafka → Bronze → Silver/Gold (dbt) → the Superset "Operat
 ...              shows the figure computed from those events: through Superset's chart-data API (the chart's
 ...              own query over the Gold Delta tables) and in a real browser, as a user sees it.
 ...              Every dataset carries ``correlation_id``, so the figures are the test's own whatever else
-...              Gold holds. Tagged ``serial`` like silver_gold.robot: it rebuilds the platform-wide Silver
-...              and Gold tables.
+...              Gold holds, and the trip starts on a random past day, so the day's aggregates are its own:
+...              the suite runs in parallel with others. Its dbt build of the platform-wide Silver and Gold
+...              tables takes the platform's dbt lock, like the Airflow DAGs' builds, so none of them
+...              writes a table while another does.
 
 Resource         ../../resources/platform.resource
 Resource         ../../resources/bi.resource
@@ -13,7 +15,7 @@ Resource         ../../resources/bi.resource
 Suite Setup      Platform Suite Setup
 Test Teardown    Platform Test Teardown
 
-Test Tags        profile:core    profile:data-platform    profile:bi    serial    area:bi
+Test Tags        profile:core    profile:data-platform    profile:bi    area:bi
 
 
 *** Test Cases ***
@@ -24,8 +26,7 @@ Operations Dashboard Shows The Gold Figures Of The Published Trip
     ...    that did not exist; this one reads the figures the dashboard really renders).
     ${cid}=    New Correlation Id    dash
     ${trip}=    Publish Completed Trip With A DLQ Error    ${cid}
-    Build Silver Layer
-    Build Gold Layer
+    Build Silver And Gold Layers
     ${figures}=    Expected Dashboard Figures    ${trip}
     Gold Row Count Should Be    fact_trips    ${cid}    1
     Charts Should Show Figures Through The API    ${cid}    ${figures}

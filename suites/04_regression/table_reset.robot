@@ -4,7 +4,8 @@ Documentation    Table cleaning that truly isolates (issue 8, part 6). ``Reset L
 ...              first, the empty tables are re-created by bronze-init, and the job resumes from the
 ...              topics' end offsets recorded at the reset. Afterwards a table holds exactly the events
 ...              published after the reset began (those published while it ran included), each once, and
-...              Silver/Gold rebuilt by dbt match them. Whole tables are counted, so the tests run alone.
+...              Silver/Gold rebuilt by dbt match them (one ``dbt build`` of both layers, Silver first).
+...              Whole tables are counted, so the tests run alone.
 ...              The reset is the platform's own (its lifecycle CLI stops and resumes its writers): the
 ...              embedded backend has it, the Compose backend refuses it, hence ``backend:embedded``.
 
@@ -43,8 +44,7 @@ After A Reset The Medallion Holds Exactly The Events Published Since
     Wait For Bronze Rows    trips    correlation_id=${a}    count=6    timeout=${INGEST_TIMEOUT}
     Wait For Bronze Rows    payments    correlation_id=${a}    count=1    timeout=${INGEST_TIMEOUT}
     Wait For Bronze Rows    ratings    correlation_id=${a}    count=2    timeout=${INGEST_TIMEOUT}
-    Build Silver Layer
-    Build Gold Layer
+    Build Dbt    tag:silver tag:gold
     Get Row Count    gold.fact_trips    ==    1    correlation_id=${a}
     Stop Service    bronze-streaming
     Publish Gps Burst    ${a}    1    5    seed=${4}
@@ -77,8 +77,7 @@ After A Reset The Medallion Holds Exactly The Events Published Since
     Table Should Hold Only Correlation Ids    bronze.payments    ${b}    1
     Table Should Hold Only Correlation Ids    bronze.ratings    ${b}    2
 
-    Build Silver Layer
-    Build Gold Layer
+    Build Dbt    tag:silver tag:gold
     Table Should Hold Only Correlation Ids    silver.stg_trips    ${b}    6
     Table Should Hold Only Correlation Ids    silver.stg_payments    ${b}    1
     Get Row Count    silver.stg_gps_pings    ==    ${pings}
