@@ -43,12 +43,25 @@ class DbtLibrary(KeywordLibrary):
     Pass them per call with ``vars=`` or for every call with the library argument ``vars``:
     | Library | DbtLibrary | vars={'bronze_root': 's3://dbtdev/run1/bronze'} |
 
-    = Serialization =
-    A dbt run rewrites whole Silver/Gold tables, so concurrent runs (pabot workers, the
-    platform's own scheduled runs) would overwrite each other. Every invocation holds an
-    exclusive ``flock`` on the target's ``dbt_lock_file`` (the platform's DAGs take the same
-    file); waits longer than ``lock_timeout`` fail and name the holder. Each library instance
-    has its own dbt target and log directories, so workers never read each other's results.
+    = Serialization and scratch layers =
+    A dbt run rewrites the platform's Silver/Gold tables, so concurrent runs into them (pabot
+    workers, the platform's own scheduled runs) would overwrite each other. A run whose
+    ``silver_root`` or ``gold_root`` is the platform's holds an exclusive ``flock`` on the target's
+    ``dbt_lock_file`` (the platform's DAGs take the same file); waits longer than ``lock_timeout``
+    fail and name the holder.
+
+    A test does not need the platform's tables: `Create Dbt Scratch Layers` gives it a bucket of
+    its own for Silver and Gold (and a target for LakehouseLibrary that reads them there), and
+    ``correlation_id=`` narrows the Bronze rows dbt reads to the test's own. Such runs write no
+    platform table, take no lock, and run in parallel with everything else; the same models run,
+    so every check of them still holds.
+    | ${scratch}= | Create Dbt Scratch Layers | silver-gold |
+    | Build Dbt | tag:silver | vars=${scratch}[vars] | correlation_id=${cid} |
+
+    Each library instance has its own dbt target and log directories, so workers never read each
+    other's results; dbt's ``partial_parse.msgpack`` is shared between identical invocations
+    (same project, vars and environment) through a cache in the temporary directory, so only the
+    first run on a machine parses the whole project.
 
     = Results =
     Each keyword logs ``run_results.json`` as an HTML table and, for failed tests, the compiled

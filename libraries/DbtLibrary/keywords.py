@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,11 +13,13 @@ from typing import Any
 from robot.api import logger
 from robot.api.deco import keyword
 
+from contract.storage import boto3_client_kwargs
 from lhcommon.masking import reveal
 from lhkit import htmllog
+from lhkit import target as lh_target
 from lhkit.component import LibraryComponent, LibraryContext
 
-from .runner import DbtRun, build_args, invoke
+from .runner import CORRELATION_ENV, DbtRun, build_args, invoke
 
 AREA = "Dbt"
 
@@ -41,15 +45,17 @@ class DbtKeywords(LibraryComponent):
         exclude: str = "",
         full_refresh: bool = False,
         expect_success: bool = True,
+        correlation_id: str = "",
     ) -> dict[str, Any]:
         """Runs ``dbt run`` for the selected models and returns the results.
 
-        Fails when dbt fails, unless ``expect_success=False``.
+        Fails when dbt fails, unless ``expect_success=False``. ``correlation_id`` narrows the
+        Bronze rows read to that correlation id (see `Create Dbt Scratch Layers`).
 
         | Run Dbt | tag:silver |
         | ${r}= | Run Dbt | stg_trips | vars=${VARS} | full_refresh=True |
         """
-        return self._execute("run", select, vars, exclude, full_refresh, expect_success)
+        return self._execute("run", select, vars, exclude, full_refresh, expect_success, correlation_id)
 
     @keyword(tags=(AREA, "Setter"))
     def build_dbt(
@@ -59,13 +65,15 @@ class DbtKeywords(LibraryComponent):
         exclude: str = "",
         full_refresh: bool = False,
         expect_success: bool = True,
+        correlation_id: str = "",
     ) -> dict[str, Any]:
         """Runs ``dbt build`` (seeds, models and their tests in DAG order) and returns the results.
 
         | Build Dbt | tag:silver |
         | Build Dbt | tag:gold | vars=${VARS} |
+        | Build Dbt | tag:silver | vars=${SCRATCH}[vars] | correlation_id=${cid} |
         """
-        return self._execute("build", select, vars, exclude, full_refresh, expect_success)
+        return self._execute("build", select, vars, exclude, full_refresh, expect_success, correlation_id)
 
     @keyword(tags=(AREA, "Getter"))
     def test_dbt(
@@ -74,13 +82,14 @@ class DbtKeywords(LibraryComponent):
         vars: Mapping[str, Any] | None = None,
         exclude: str = "",
         expect_success: bool = True,
+        correlation_id: str = "",
     ) -> dict[str, Any]:
         """Runs ``dbt test`` and returns the results (fails on a failing test unless ``expect_success=False``).
 
         | ${r}= | Test Dbt | fact_trips | expect_success=False |
         | Should Be Equal As Integers | ${r}[counts][fail] | 1 |
         """
-        return self._execute("test", select, vars, exclude, False, expect_success)
+        return self._execute("test", select, vars, exclude, False, expect_success, correlation_id)
 
     @keyword(tags=(AREA, "Assertion"))
     def dbt_test_should_pass(
@@ -89,6 +98,7 @@ class DbtKeywords(LibraryComponent):
         vars: Mapping[str, Any] | None = None,
         min_tests: int = 1,
         message: str | None = None,
+        correlation_id: str = "",
     ) -> dict[str, Any]:
         """Runs the dbt tests of ``select`` and fails unless at least ``min_tests`` ran and all passed.
 
@@ -97,7 +107,7 @@ class DbtKeywords(LibraryComponent):
         | Dbt Test Should Pass | tag:gold |
         | Dbt Test Should Pass | stg_trips | vars=${VARS} | min_tests=5 |
         """
-        run = self._invoke("test", select, vars, "", False)
+        run = self._invoke("test", select, vars, "", False, correlation_id)
         tests = [r for r in run.results if r.resource_type == "test"]
         failing = [r for r in tests if r.status != "pass"]
         if run.success and not failing and len(tests) >= min_tests:
@@ -112,12 +122,66 @@ class DbtKeywords(LibraryComponent):
             + (f". {run.exception}" if run.exception and not failing else "")
         )
 
+    @keyword(tags=(AREA, "Setter"))
+    def create_dbt_scratch_layers(self, name: str = "") -> dict[str, Any]:
+        """Creates an empty bucket of its own for Silver and Gold and returns how to use it.
+
+        The returned dictionary has ``vars`` (``silver_root`` and ``gold_root`` for the dbt
+        keywords), ``target`` (the target with its Silver and Gold buckets moved there, for
+        ``Import Library  LakehouseLibrary  target=…``: its secrets stay Robot ``Secret`` values)
+        and ``bucket``. Bronze stays the platform's. dbt runs into scratch layers write no
+        platform table, so they take no dbt lock and run in parallel with every other run;
+        with ``correlation_id`` they read only that test's Bronze rows, so a build costs what
+        the test published, not what the platform holds. Remove it with `Delete Dbt Scratch Layers`.
+
+        | ${scratch}= | Create Dbt Scratch Layers | silver-gold |
+        | Build Dbt | tag:silver | vars=${scratch}[vars] | correlation_id=${cid} |
+        """
+        t = self.target
+        label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:30]
+        bucket = f"lh-dbt-{label + '-' if label else ''}{uuid.uuid4().hex[:10]}"
+        self._s3().create_bucket(Bucket=bucket)
+        root = f"s3://{bucket}"
+        moved = t.with_overrides(buckets={**dict(t.buckets), "silver": bucket, "gold": bucket})
+        logger.info(f"Scratch Silver and Gold layers: {root} (Bronze stays {t.layer_root('bronze')}).")
+        return {"bucket": bucket, "vars": {"silver_root": root, "gold_root": root},
+                "target": lh_target.as_variables(moved)}
+
+    @keyword(tags=(AREA, "Destructive"))
+    def delete_dbt_scratch_layers(self, scratch: Mapping[str, Any]) -> int:
+        """Deletes a bucket made by `Create Dbt Scratch Layers` with every object in it; returns how many.
+
+        Refuses buckets of the platform's own layers and targets not marked as test environments.
+
+        | Delete Dbt Scratch Layers | ${scratch} |
+        """
+        t = self.target
+        lh_target.require_test_environment(t, "delete dbt scratch layers")
+        bucket = str(scratch["bucket"])
+        if bucket in set(t.buckets.values()) or not bucket.startswith("lh-dbt-"):
+            raise ValueError(f"Refusing to delete bucket '{bucket}': not a dbt scratch bucket")
+        s3 = self._s3()
+        deleted = 0
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": keys})
+                deleted += len(keys)
+        s3.delete_bucket(Bucket=bucket)
+        logger.info(f"Deleted scratch bucket {bucket} ({deleted} objects).")
+        return deleted
+
     # --- internals -----------------------------------------------------------------------
+    def _s3(self) -> Any:
+        import boto3
+
+        return self.ctx.resource("s3", lambda: boto3.client("s3", **boto3_client_kwargs(self.target)))
+
     def _execute(
         self, command: str, select: str, vars: Mapping[str, Any] | None,
-        exclude: str, full_refresh: bool, expect_success: bool,
+        exclude: str, full_refresh: bool, expect_success: bool, correlation_id: str = "",
     ) -> dict[str, Any]:
-        run = self._invoke(command, select, vars, exclude, full_refresh)
+        run = self._invoke(command, select, vars, exclude, full_refresh, correlation_id)
         if expect_success and not run.success:
             failed = "; ".join(f"{r.name}: {r.status} {r.message}".strip() for r in run.failed_nodes)
             raise DbtFailed(
@@ -153,13 +217,27 @@ class DbtKeywords(LibraryComponent):
         # A platform without a published lock: serialize at least this machine's test runs.
         return Path(tempfile.gettempdir()) / "lhkit-dbt.lock"
 
+    def writes_platform_layers(self, dbt_vars: Mapping[str, Any]) -> bool:
+        """Whether a run with these vars writes (or tests) the platform's own Silver or Gold tables."""
+        t = self.target
+        return any(
+            str(dbt_vars.get(f"{layer}_root") or t.layer_root(layer)).rstrip("/") == t.layer_root(layer)
+            for layer in ("silver", "gold")
+        )
+
     def _invoke(
-        self, command: str, select: str, vars: Mapping[str, Any] | None, exclude: str, full_refresh: bool
+        self, command: str, select: str, vars: Mapping[str, Any] | None, exclude: str, full_refresh: bool,
+        correlation_id: str = "",
     ) -> DbtRun:
         t = self.target
         work = self.workdir()
         target_path, log_path = work / "target", work / "logs"
         merged = {**self.default_vars, **dict(vars or {})}
+        # Only runs that write the platform's tables serialize on its lock (with its DAG runs).
+        lock = self.lock_file() if self.writes_platform_layers(merged) else None
+        env = self.environment()
+        if correlation_id:
+            env[CORRELATION_ENV] = correlation_id
         project = Path(t.dbt_project_dir)
         args = build_args(
             command, select=select.split() if select else None, exclude=exclude.split() if exclude else None,
@@ -167,13 +245,15 @@ class DbtKeywords(LibraryComponent):
             profiles_dir=Path(t.dbt_profiles_dir) if t.dbt_profiles_dir else None,
             target_path=target_path, log_path=log_path, threads=self.threads,
         )
-        logger.info(f"{' '.join(t.dbt_command)} {' '.join(args)}")
+        scope = f" (Bronze rows of {correlation_id} only)" if correlation_id else ""
+        logger.info(f"{' '.join(t.dbt_command)} {' '.join(args)}{scope}")
         run = invoke(
-            t.dbt_command, args, env=self.environment(), cwd=project, target_path=target_path,
-            lock_path=self.lock_file(), lock_timeout=self.lock_timeout, timeout=self.ctx.timeout,
+            t.dbt_command, args, env=env, cwd=project, target_path=target_path,
+            lock_path=lock, lock_timeout=self.lock_timeout, timeout=self.ctx.timeout,
+            parse_cache=Path(tempfile.gettempdir()) / "lhkit-dbt-parse",
         )
         if run.lock_wait >= 1:
-            logger.info(f"Waited {run.lock_wait:.1f} s for the dbt lock {self.lock_file()}.")
+            logger.info(f"Waited {run.lock_wait:.1f} s for the dbt lock {lock}.")
         _log(run)
         return run
 

@@ -6,11 +6,14 @@ own dbt (``target.dbt_command``). Kept free of Robot imports so the pure parts a
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +150,51 @@ def parse_run_results(path: Path, manifest_path: Path | None = None) -> list[Nod
 OUTPUT_TAIL = 40
 
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+# The correlation id a run is narrowed to: the project reads it at execution only, not when parsing.
+CORRELATION_ENV = "LH_DBT_CORRELATION_ID"
+RUNTIME_ONLY_ENV = (CORRELATION_ENV,)
+
+
+def parse_cache_key(executable: Sequence[str], args: Sequence[str], env: Mapping[str, str]) -> str:
+    """What a dbt parse depends on besides the project's files (which dbt checks itself): the dbt
+    installation, project and profiles directories, ``--vars`` and the environment dbt reads."""
+    keep = []
+    for flag in ("--project-dir", "--profiles-dir", "--vars"):
+        if flag in args:
+            keep += [flag, args[args.index(flag) + 1]]
+    relevant = sorted(
+        (k, v) for k, v in env.items() if k.startswith(("LH_", "DBT_")) and k not in RUNTIME_ONLY_ENV
+    )
+    blob = json.dumps([list(executable), keep, relevant])
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+@contextlib.contextmanager
+def warm_partial_parse(cache_dir: Path | None, key: str, target_path: Path) -> Iterator[None]:
+    """Seed ``target_path`` with the newest ``partial_parse.msgpack`` of an identical invocation
+    (another library instance, pabot worker or earlier run), and share this run's afterwards.
+
+    dbt validates the file itself (version, vars, profile, project env, every file's checksum)
+    and re-parses what changed, so a stale copy costs a parse, never a wrong manifest."""
+    if cache_dir is None:
+        yield
+        return
+    cached = cache_dir / key / PARTIAL_PARSE
+    mine = target_path / PARTIAL_PARSE
+    if cached.exists() and (not mine.exists() or cached.stat().st_mtime > mine.stat().st_mtime):
+        target_path.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            shutil.copy2(cached, mine)
+    yield
+    if mine.exists():
+        with contextlib.suppress(OSError):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f"{PARTIAL_PARSE}.{os.getpid()}.tmp")
+            shutil.copy2(mine, tmp)
+            tmp.replace(cached)
+
+
 def invoke(
     executable: Sequence[str],
     args: list[str],
@@ -154,18 +202,28 @@ def invoke(
     env: Mapping[str, str],
     cwd: Path,
     target_path: Path,
-    lock_path: Path,
+    lock_path: Path | None,
     lock_timeout: float,
     timeout: float,
+    parse_cache: Path | None = None,
 ) -> DbtRun:
-    """Run ``executable + args`` as a subprocess under the dbt lock and collect its results.
+    """Run ``executable + args`` as a subprocess and collect its results.
 
-    ``target_path`` must be the run's own ``--target-path``: its ``run_results.json`` is read back.
+    Under the dbt lock when ``lock_path`` is given (the run writes the platform's own tables);
+    a run into scratch roots of its own needs none. ``target_path`` must be the run's own
+    ``--target-path``: its ``run_results.json`` is read back. ``parse_cache``: a directory shared
+    by invocations to keep dbt's partial parsing warm (see :func:`warm_partial_parse`).
     """
     command = args[0]
     holder = "dbt " + " ".join(args[:1] + _selector_part(args))
     environment = {**_inherited_env(), **env}
-    with exclusive_lock(lock_path, lock_timeout, holder, what=f"the dbt lock {lock_path}") as waited:
+    lock = (
+        exclusive_lock(lock_path, lock_timeout, holder, what=f"the dbt lock {lock_path}")
+        if lock_path
+        else contextlib.nullcontext(0.0)
+    )
+    key = parse_cache_key(executable, args, env)
+    with lock as waited, warm_partial_parse(parse_cache, key, target_path):
         run_results = target_path / "run_results.json"
         run_results.unlink(missing_ok=True)
         started = time.monotonic()

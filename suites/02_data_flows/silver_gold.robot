@@ -1,18 +1,21 @@
 *** Settings ***
-Documentation    Bronze → Silver → Gold through the real pipeline: events are published to Kafka,
-...              ingested into Bronze by the Spark streaming job, then transformed by the dbt
-...              project (``lakehouse/dbt``) into Delta tables on S3. Every figure checked here is
-...              computed from the events the test itself published, found by correlation id.
-...              Tagged ``serial``: it rebuilds and tests the platform-wide Silver and Gold tables, so it
-...              runs alone, never interleaved with the dbt DAG runs of the cross-phase suite.
+Documentation     Bronze → Silver → Gold through the real pipeline: events are published to Kafka,
+...               ingested into Bronze by the Spark streaming job, then transformed by the dbt
+...               project (``lakehouse/dbt``) into Delta tables on S3. Every figure checked here is
+...               computed from the events the test itself published, found by correlation id.
+...               Each test builds the project's own models into the suite's scratch Silver/Gold bucket
+...               from its own Bronze rows only (``Use Scratch Silver And Gold``, ``Build Silver Layer For
+...               Test``): it shares no table with other tests or the platform's dbt DAG runs, takes no dbt
+...               lock, and runs in parallel.
 
-Resource         ../../resources/platform.resource
-Resource         ../../resources/dbt.resource
+Resource          ../../resources/platform.resource
+Resource          ../../resources/dbt.resource
 
-Suite Setup      Platform Suite Setup
-Test Teardown    Platform Test Teardown
+Suite Setup       Silver Gold Suite Setup
+Suite Teardown    Remove Scratch Silver And Gold
+Test Teardown     Platform Test Teardown
 
-Test Tags        profile:core    profile:data-platform    profile:quality-orchestration    serial    area:silver-gold
+Test Tags         profile:core    profile:data-platform    profile:quality-orchestration    area:silver-gold
 
 
 *** Test Cases ***
@@ -24,7 +27,7 @@ Silver Deduplicates Redelivered Trip Events
     Publish Events    trips    ${events}    correlation_id=${cid}
     Publish Event    trips    ${events}[0]    correlation_id=${cid}
     Wait For Bronze Rows    trips    correlation_id=${cid}    count=7
-    Build Silver Layer
+    Build Silver Layer For Test    ${cid}
     Silver Trips Should Be Deduplicated    ${cid}    events=6
 
 Silver Drops GPS Pings Outside Sao Paulo Into The Outlier Table
@@ -40,7 +43,7 @@ Silver Drops GPS Pings Outside Sao Paulo Into The Outlier Table
     VAR    @{pings}    ${inside}    ${outside}
     Publish Events    gps-pings    ${pings}    correlation_id=${cid}
     Wait For Bronze Rows    gps_pings    correlation_id=${cid}    count=2
-    Build Silver Layer
+    Build Silver Layer For Test    ${cid}
     Silver Row Count Should Be    stg_gps_pings    ${cid}    1
     Silver Row Count Should Be    anomalies_gps_outliers    ${cid}    1
 
@@ -60,8 +63,8 @@ Gold Facts And Revenue Match The Published Trip Exactly
     Wait For Bronze Rows    trips    correlation_id=${cid}    count=6
     Wait For Bronze Rows    payments    correlation_id=${cid}    count=1
     Wait For Bronze Rows    ratings    correlation_id=${cid}    count=2
-    Build Silver Layer
-    Build Gold Layer
+    Build Silver Layer For Test    ${cid}
+    Build Gold Layer For Test    ${cid}
     Gold Row Count Should Be    fact_trips    ${cid}    1
     Gold Row Count Should Be    fact_payments    ${cid}    1
     Gold Row Count Should Be    fact_ratings    ${cid}    2
@@ -70,7 +73,7 @@ Gold Facts And Revenue Match The Published Trip Exactly
     ...    gross_revenue=${payment}[fare_amount]    platform_fees=${payment}[platform_fee_amount]
     ...    driver_payouts=${payment}[driver_payout_amount]
     Gold Zone Demand For Day Should Be    ${date_key}    requested_trips=1    completed_trips=1    completion_rate=1
-    Dbt Test Should Pass    tag:gold
+    Dbt Tests Should Pass For Test    tag:gold    ${cid}
 
 A Trip Built By EventLibrary Reaches Gold With Its Zone
     [Documentation]    Test data must join the platform's reference data: the zones an EventLibrary trip
@@ -81,8 +84,15 @@ A Trip Built By EventLibrary Reaches Gold With Its Zone
     ${events}=    Build Trip Lifecycle    ${cid}
     Publish Events    trips    ${events}    correlation_id=${cid}
     Wait For Bronze Rows    trips    correlation_id=${cid}    count=6
-    Build Silver Layer
-    Build Gold Layer
+    Build Silver Layer For Test    ${cid}
+    Build Gold Layer For Test    ${cid}
     VAR    ${completed}    ${events}[-1]
     ${zones}=    Fact Trip Should Have Zone    ${cid}    ${completed}[pickup_zone_id]    ${completed}[dropoff_zone_id]
     Should Not Be Empty    ${zones}[pickup_zone_name]
+
+
+*** Keywords ***
+Silver Gold Suite Setup
+    [Documentation]    The platform's profiles, then the suite's own scratch Silver/Gold layers.
+    Platform Suite Setup
+    Use Scratch Silver And Gold

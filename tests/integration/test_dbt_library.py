@@ -96,9 +96,32 @@ def test_build_silver_and_gold_with_exact_figures(scratch: dict[str, Any], duck:
     assert q(duck, f"select count(*) from delta_scan('{gold}/dim_zones')") == [(96,)]
 
 
+def versions(con: duckdb.DuckDBPyConnection, root: str) -> dict[str, int]:
+    """The Delta version of every table under a layer root (from its newest commit file)."""
+    rows = q(con, f"select file from glob('{root}/*/_delta_log/*.json')")
+    out: dict[str, int] = {}
+    for (file,) in rows:
+        table, version = file.split("/")[-3], int(file.split("/")[-1].split(".")[0])
+        out[table] = max(out.get(table, -1), version)
+    return out
+
+
+def test_a_run_with_no_new_input_writes_nothing(scratch: dict[str, Any], duck: duckdb.DuckDBPyConnection) -> None:
+    silver, gold = scratch["vars"]["silver_root"], scratch["vars"]["gold_root"]
+    before = {**versions(duck, silver), **versions(duck, gold)}
+    assert len(before) == 21, sorted(before)  # 11 Silver + 10 Gold Delta models
+    result = DbtLibrary(vars=scratch["vars"]).run_dbt("tag:silver tag:gold")
+    assert result["success"] and result["counts"] == {"success": 21}, result["counts"]
+    after = {**versions(duck, silver), **versions(duck, gold)}
+    # every model skipped its unchanged inputs; only the zombie check (it measures against now()) is rebuilt
+    changed = sorted(t for t in after if after[t] != before[t])
+    assert changed == ["anomalies_zombie_drivers"], changed
+
+
 def test_incremental_run_merges_only_new_events(scratch: dict[str, Any], duck: duckdb.DuckDBPyConnection) -> None:
     silver = scratch["vars"]["silver_root"]
     before = q(duck, f"select count(*) from delta_scan('{silver}/stg_ratings')")[0][0]
+    versions_before = versions(duck, silver)
     now = datetime.now(UTC)
     new = {"event_id": str(uuid.uuid4()), "trip_id": "trip-incr", "timestamp": now.isoformat(),
            "rater_type": "rider", "rater_id": "rider-000001", "ratee_type": "driver", "ratee_id": "driver-000001",
@@ -113,6 +136,30 @@ def test_incremental_run_merges_only_new_events(scratch: dict[str, Any], duck: d
     assert q(duck, f"select count(*) from delta_scan('{silver}/stg_ratings')") == [(before + 1,)]
     history = q(duck, f"select count(*) from delta_scan('{silver}/stg_ratings') where correlation_id = 'it-incr'")
     assert history == [(1,)]
+    # one append to stg_ratings; a model whose Bronze table did not change is not rewritten
+    versions_after = versions(duck, silver)
+    assert versions_after["stg_ratings"] == versions_before["stg_ratings"] + 1
+    assert versions_after["stg_trips"] == versions_before["stg_trips"]
+
+
+def test_a_build_narrowed_to_a_correlation_id_reads_only_its_rows(
+    scratch: dict[str, Any], duck: duckdb.DuckDBPyConnection
+) -> None:
+    lib = DbtLibrary(vars={"bronze_root": scratch["vars"]["bronze_root"]})
+    layers = lib.create_dbt_scratch_layers("it")
+    try:
+        result = lib.build_dbt("tag:silver tag:gold", vars=layers["vars"], correlation_id="dev-3")
+        assert result["success"], result["counts"]
+        root = layers["vars"]["silver_root"]
+        world = devdata.generate_events(40, seed=11)
+        expected = sum(1 for e in world.events["trips"] if e.get("correlation_id") == "dev-3")
+        assert expected > 0
+        assert q(duck, f"select count(*), count(distinct correlation_id), min(correlation_id) "
+                       f"from delta_scan('{root}/stg_trips')") == [(expected, 1, "dev-3")]
+        assert q(duck, f"select count(*) from delta_scan('{root}/stg_driver_profiles')") == [(0,)]
+    finally:
+        assert lib.delete_dbt_scratch_layers(layers) > 0
+        lib.close()
 
 
 def test_dbt_test_should_pass_fails_on_a_broken_fee_split(scratch: dict[str, Any]) -> None:

@@ -169,3 +169,43 @@ def test_missing_dbt_installation_fails_clearly(fake_dbt: dict[str, Any]) -> Non
     lib = DbtLibrary(target=fake_dbt["target"], dbt_command=os.devnull + "-no-such-dbt")
     with pytest.raises(FileNotFoundError, match="dbt executable not found"):
         lib.run_keyword("run_dbt", [], {})
+
+
+def test_scratch_roots_take_no_lock_and_pass_the_correlation_id(fake_dbt: dict[str, Any]) -> None:
+    scratch = {"silver_root": "s3://lh-dbt-x", "gold_root": "s3://lh-dbt-x"}
+    lib = DbtLibrary(target=fake_dbt["target"], vars=scratch, lock_timeout="0.5 s")
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(str(fake_dbt["lock"]), 3.0, ready))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        # the platform's lock is held, yet a run into scratch roots proceeds at once
+        assert lib.run_keyword("build_dbt", ["tag:silver"], {"correlation_id": "cid-1"})["success"]
+        seen = json.loads(fake_dbt["record"].read_text())
+        assert seen["env"]["LH_DBT_CORRELATION_ID"] == "cid-1"
+        # a run that writes the platform's Gold (only Silver moved) waits for the lock and times out
+        with pytest.raises(DbtLockTimeout, match="held by pid"):
+            lib.run_keyword("run_dbt", ["tag:gold"], {"vars": {"gold_root": "s3://m"}})
+    finally:
+        holder.join(10)
+    lib.run_keyword("run_dbt", ["tag:gold"], {})
+    assert "LH_DBT_CORRELATION_ID" not in json.loads(fake_dbt["record"].read_text())["env"]
+    lib.close()
+
+
+def test_partial_parse_file_is_shared_between_identical_invocations(tmp_path: Path) -> None:
+    from DbtLibrary.runner import PARTIAL_PARSE, parse_cache_key, warm_partial_parse
+
+    args = ["run", "--project-dir", "p", "--profiles-dir", "p", "--vars", "{a: 1}"]
+    key = parse_cache_key(["dbt"], args, {"LH_SILVER_ROOT": "s3://c", "LH_DBT_CORRELATION_ID": "x"})
+    # the correlation id is read at execution only: it does not change what dbt parses
+    assert key == parse_cache_key(["dbt"], args, {"LH_SILVER_ROOT": "s3://c", "LH_DBT_CORRELATION_ID": "y"})
+    assert key != parse_cache_key(["dbt"], [*args[:-1], "{a: 2}"], {"LH_SILVER_ROOT": "s3://c"})
+    cache, first, second = tmp_path / "cache", tmp_path / "w1" / "target", tmp_path / "w2" / "target"
+    with warm_partial_parse(cache, key, first):
+        first.mkdir(parents=True)
+        (first / PARTIAL_PARSE).write_bytes(b"manifest-1")  # what dbt writes
+    with warm_partial_parse(cache, key, second):
+        assert (second / PARTIAL_PARSE).read_bytes() == b"manifest-1"  # seeded before dbt starts
+    with warm_partial_parse(cache, "another-key", tmp_path / "w3" / "target"):
+        assert not (tmp_path / "w3" / "target" / PARTIAL_PARSE).exists()

@@ -17,7 +17,12 @@
 
 {% macro bronze_events(table) -%}
   {#- Bronze rows whose payload is a JSON object, as `j`, with the Kafka metadata.
-      In incremental runs only rows ingested since the newest Silver row (minus a lookback). -#}
+      In incremental runs only rows ingested after the newest Silver row (minus a lookback): the
+      streaming job stamps one _ingested_at per micro-batch and commits its batches in order, so a
+      row at or before the newest one already read can no longer appear. The bound is a literal
+      (read before the query), so the scan filters rows without reading the target again.
+      With the LH_DBT_CORRELATION_ID environment variable (read at execution only, so partial
+      parsing survives it), only that correlation id's rows: a test builds its own Silver/Gold. -#}
   select
     _raw_value::json as j,
     _kafka_partition,
@@ -27,11 +32,16 @@
     correlation_id as _bronze_correlation_id
   from {{ bronze_scan(table) }}
   where json_valid(_raw_value) and json_type(_raw_value) = 'OBJECT'
+  {%- if execute and env_var('LH_DBT_CORRELATION_ID', '') %}
+    and correlation_id = '{{ env_var('LH_DBT_CORRELATION_ID') | replace("'", "''") }}'
+  {%- endif %}
   {%- if lh_is_incremental() %}
-    and _ingested_at > (
-      select coalesce(max(_ingested_at), '1970-01-01 00:00:00+00'::timestamptz)
-             - to_minutes({{ var('incremental_lookback_minutes') }}::bigint)
-      from {{ this }})
+    {%- set newest = run_query("select strftime((max(_ingested_at) - to_minutes("
+                               ~ var('incremental_lookback_minutes') ~ "::bigint)) at time zone 'UTC', "
+                               ~ "'%Y-%m-%d %H:%M:%S.%f+00') from " ~ this).columns[0].values()[0] %}
+    {%- if newest %}
+    /*lh:watermark*/ and _ingested_at > '{{ newest }}'::timestamptz /*lh:end*/
+    {%- endif %}
   {%- endif %}
 {%- endmacro %}
 

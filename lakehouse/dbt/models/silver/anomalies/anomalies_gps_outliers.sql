@@ -1,3 +1,4 @@
+{{ config(incremental_strategy='merge', unique_key='event_id') }}
 -- GPS pings outside the São Paulo bounding box: dropped from stg_gps_pings, kept here for inspection.
 with events as (
   {{ bronze_events('gps_pings') }}
