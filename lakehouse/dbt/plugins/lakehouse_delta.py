@@ -8,6 +8,15 @@ Plugin config (profiles.yml): ``s3_endpoint`` (``http://host:port``), ``s3_acces
 ``s3_secret_key``, ``s3_region``. The same values feed the DuckDB secret (reads) and the
 delta-rs storage options (writes), both built by :mod:`contract.storage`, so reads and
 writes can never point at different servers (nor differ from the toolkit's own access).
+
+What a run costs (issue 10): every write records the model's *input fingerprint* (a hash of its
+compiled SQL and the Delta versions of everything it reads, computed by the ``delta``
+materialization) as a Delta transaction (``txn`` action, app id :data:`FINGERPRINT_APP`) in the
+same commit, atomically. The materialization skips a model whose recorded fingerprint equals the
+current one: its inputs have not changed, so rebuilding would write the same rows (it reads the
+versions and the fingerprint from the Delta log in SQL, without loading any file list). Incremental models
+(``delta+merge``) append only rows whose unique key is not in the table yet: the key column of
+the target is read, never the whole table, and an empty increment writes nothing.
 """
 
 from __future__ import annotations
@@ -22,12 +31,14 @@ import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import TargetConfig
 from dbt.adapters.events.logging import AdapterLogger
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, Transaction, write_deltalake
 
 from contract.platform import PlatformContract
 from contract.storage import delta_storage_options, duckdb_s3_secret
 
 EXTENSIONS = ("httpfs", "delta")
+# Transaction app id under which each write records the model's input fingerprint.
+FINGERPRINT_APP = "lakehouse.dbt.inputs"
 logger = AdapterLogger("lakehouse_delta")
 
 
@@ -80,33 +91,72 @@ class Plugin(BasePlugin):
         if location is None:
             raise RuntimeError("delta store needs a location")
         config = target_config.config
-        mode = "merge" if location.format == "delta+merge" else "overwrite"
+        # format: "delta" or "delta+merge", optionally ";fingerprint=<int>" (see the materialization)
+        kind, _, fingerprint = location.format.partition(";fingerprint=")
+        mode = "merge" if kind == "delta+merge" else "overwrite"
+        commit = (
+            CommitProperties(app_transactions=[Transaction(FINGERPRINT_APP, int(fingerprint))]) if fingerprint else None
+        )
         relation = target_config.relation.render()
         started = time.monotonic()
         cur = self._conn.cursor()
+        rows: int | None = None
         try:
-            reader = cur.execute(f"select * from {relation}").to_arrow_reader(100_000)
             if mode == "merge":
-                self._merge(location.path, reader, config)
+                rows = self._append_new(cur, location.path, relation, config, commit)
             else:
+                reader = cur.execute(f"select * from {relation}").to_arrow_reader(100_000)
                 partition_by = config.get("partition_by") or None
-                write_deltalake(location.path, reader, mode="overwrite", schema_mode="overwrite",
-                                partition_by=partition_by, storage_options=self.storage_options)
+                write_deltalake(
+                    location.path,
+                    reader,
+                    mode="overwrite",
+                    schema_mode="overwrite",
+                    partition_by=partition_by,
+                    storage_options=self.storage_options,
+                    commit_properties=commit,
+                )
         finally:
             cur.close()
         elapsed = time.monotonic() - started
-        logger.debug(json.dumps({"delta_store": location.path, "mode": mode, "seconds": round(elapsed, 3)}))
+        logger.debug(
+            json.dumps({"delta_store": location.path, "mode": mode, "rows": rows, "seconds": round(elapsed, 3)})
+        )
 
-    def _merge(self, path: str, reader: Any, config: Any) -> None:
-        """Insert rows whose unique key is not in the table yet (events are immutable)."""
+    def _append_new(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        path: str,
+        relation: str,
+        config: Any,
+        commit: CommitProperties | None,
+    ) -> int:
+        """Append the rows whose unique key is not in the table yet (events are immutable).
+
+        Reads only the key column(s) of the target (an anti join), never rewrites a file, and
+        writes nothing when there is nothing new. Returns the number of rows appended."""
         keys = config.get("unique_key")
         keys = [keys] if isinstance(keys, str) else list(keys or [])
         if not keys:
             raise RuntimeError(f"merge into {path} needs unique_key")
+        if not cur.execute(f"select exists (select 1 from {relation})").fetchone()[0]:
+            return 0
         predicate = " and ".join(f"t.{k} = s.{k}" for k in keys)
-        dt = DeltaTable(path, storage_options=self.storage_options)
-        (
-            dt.merge(reader, predicate=predicate, source_alias="s", target_alias="t", merge_schema=True)
-            .when_not_matched_insert_all()
-            .execute()
+        target = f"(select {', '.join(keys)} from delta_scan({_sql_str(path)}))"
+        cur.execute(
+            f"create or replace temp table lh_new_rows as select s.* from {relation} s "
+            f"where not exists (select 1 from {target} t where {predicate})"
         )
+        rows = int(cur.execute("select count(*) from lh_new_rows").fetchone()[0])
+        if rows:
+            reader = cur.execute("select * from lh_new_rows").to_arrow_reader(100_000)
+            write_deltalake(
+                path,
+                reader,
+                mode="append",
+                schema_mode="merge",
+                storage_options=self.storage_options,
+                commit_properties=commit,
+            )
+        cur.execute("drop table if exists lh_new_rows")
+        return rows
