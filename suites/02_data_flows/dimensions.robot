@@ -20,7 +20,8 @@ Test Tags        profile:core    profile:data-platform    profile:quality-orches
 
 
 *** Variables ***
-${UTC_MS}    %Y-%m-%dT%H:%M:%S.%gZ
+${UTC_MS}            %Y-%m-%dT%H:%M:%S.%gZ
+${INGEST_TIMEOUT}    3 min
 
 
 *** Test Cases ***
@@ -89,11 +90,11 @@ Dimension Versions Reach Gold    # robocop: off=too-many-calls-in-keyword
     ${driver}=    Publish Driver Versions
     ${facts}=    Publish Trip Between Driver Versions
     ${rider}=    Publish Rider Versions
-    Wait For Bronze Rows    driver_profiles    correlation_id=${driver}[cid]    count=3
-    Wait For Bronze Rows    driver_profiles    correlation_id=${facts}[cid]    count=3
-    Wait For Bronze Rows    trips    correlation_id=${facts}[cid]    count=6
-    Wait For Bronze Rows    payments    correlation_id=${facts}[cid]    count=1
-    Wait For Bronze Rows    rider_profiles    correlation_id=${rider}[cid]    count=3
+    Wait For Bronze Rows    driver_profiles    correlation_id=${driver}[cid]    count=3    timeout=${INGEST_TIMEOUT}
+    Wait For Bronze Rows    driver_profiles    correlation_id=${facts}[cid]    count=3    timeout=${INGEST_TIMEOUT}
+    Wait For Bronze Rows    trips    correlation_id=${facts}[cid]    count=6    timeout=${INGEST_TIMEOUT}
+    Wait For Bronze Rows    payments    correlation_id=${facts}[cid]    count=1    timeout=${INGEST_TIMEOUT}
+    Wait For Bronze Rows    rider_profiles    correlation_id=${rider}[cid]    count=3    timeout=${INGEST_TIMEOUT}
     Build Silver Layer
     Build Gold Layer
     VAR    ${DRIVER}    ${driver}    scope=SUITE    # robocop: off=VAR05    (read by the tests)
