@@ -55,7 +55,8 @@
   {#- A 62-bit hash of what the model's rows depend on: its compiled SQL without the incremental
       watermark (lh:watermark … lh:end, which moves with every write) and the Delta version
       and commit time of each table it reads (Bronze sources, Delta models), or the checksum of a seed. -#}
-  {%- set parts = [modules.re.sub('/\\*lh:watermark\\*/.*?/\\*lh:end\\*/', '', sql, flags=modules.re.S)] -%}
+  {%- set stripped = modules.re.sub('\\s*/\\*lh:watermark\\*/.*?/\\*lh:end\\*/', '', sql, flags=modules.re.S) -%}
+  {%- set parts = [modules.re.sub('\\s+', ' ', stripped).strip()] -%}
   {%- for uid in model.depends_on.nodes | sort -%}
     {%- if uid.startswith('source.') -%}
       {%- set node = graph.sources[uid] -%}

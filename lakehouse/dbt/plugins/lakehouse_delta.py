@@ -140,6 +140,7 @@ class Plugin(BasePlugin):
         if not keys:
             raise RuntimeError(f"merge into {path} needs unique_key")
         if not cur.execute(f"select exists (select 1 from {relation})").fetchone()[0]:
+            self._record(cur, path, relation, commit)
             return 0
         predicate = " and ".join(f"t.{k} = s.{k}" for k in keys)
         target = f"(select {', '.join(keys)} from delta_scan({_sql_str(path)}))"
@@ -148,7 +149,9 @@ class Plugin(BasePlugin):
             f"where not exists (select 1 from {target} t where {predicate})"
         )
         rows = int(cur.execute("select count(*) from lh_new_rows").fetchone()[0])
-        if rows:
+        if not rows:
+            self._record(cur, path, relation, commit)
+        else:
             reader = cur.execute("select * from lh_new_rows").to_arrow_reader(100_000)
             write_deltalake(
                 path,
@@ -160,3 +163,19 @@ class Plugin(BasePlugin):
             )
         cur.execute("drop table if exists lh_new_rows")
         return rows
+
+    def _record(
+        self, cur: duckdb.DuckDBPyConnection, path: str, relation: str, commit: CommitProperties | None
+    ) -> None:
+        """Nothing new to append, but the inputs changed (say another topic's rows, or the model's SQL):
+        an empty commit records the new fingerprint, so the next run with these inputs is skipped."""
+        if commit is not None:
+            empty = cur.execute(f"select * from {relation} limit 0").to_arrow_table()
+            write_deltalake(
+                path,
+                empty,
+                mode="append",
+                schema_mode="merge",
+                storage_options=self.storage_options,
+                commit_properties=commit,
+            )
