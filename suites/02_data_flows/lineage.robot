@@ -32,8 +32,9 @@ The Lineage Trail Names The Delta Version That Wrote Each Row
     ...    shows next to each Kafka offset) must be the version whose ``add`` action in
     ...    ``_delta_log`` wrote the row's Parquet file.
     ${cid}=    New Correlation Id    trail
-    Publish Gps Burst    ${cid}    2    3    seed=${1}
+    ${pings}=    Build Gps Pings    ${cid}    drivers=2    pings=6
+    Publish Events    gps-pings    ${pings}[:6]    correlation_id=${cid}
     Wait For Bronze Rows    gps-pings    ${cid}    count=6
-    Publish Gps Burst    ${cid}    2    3    seed=${2}
+    Publish Events    gps-pings    ${pings}[6:]    correlation_id=${cid}
     Wait For Bronze Rows    gps-pings    ${cid}    count=12
     Reported Lineage Should Match The Delta Log    gps_pings    ${cid}

@@ -1,21 +1,26 @@
 *** Settings ***
-Documentation    Boundaries of the Silver and Gold filters, and day boundaries in UTC. Every value
-...              sits exactly on an edge (or one step past it) and every expected figure is exact:
-...              the São Paulo box is inclusive on all four sides, a 50 m GPS jump is jitter but a
-...              300 m hop in 2 s is not, 1 and 5 stars are both ratings, a zero fare is a payment,
-...              an event's UTC offset is honoured, and days (dim_time, date keys) are UTC days.
-...              Rows are found by the test's correlation id; calendar rows by date key.
-...              Tagged ``serial``: each test builds platform-wide Silver/Gold models with dbt.
+Documentation     Boundaries of the Silver and Gold filters, and day boundaries in UTC. Every value
+...               sits exactly on an edge (or one step past it) and every expected figure is exact:
+...               the São Paulo box is inclusive on all four sides, a 50 m GPS jump is jitter but a
+...               300 m hop in 2 s is not, 1 and 5 stars are both ratings, a zero fare is a payment,
+...               an event's UTC offset is honoured, and days (dim_time, date keys) are UTC days.
+...               Each test builds only the models it checks, from its own Bronze rows, into the suite's
+...               scratch Silver/Gold bucket (``Use Scratch Silver And Gold``), so the tests run in
+...               parallel and a defect under test never leaves bad rows in the platform's tables.
 
-Resource         ../../resources/platform.resource
-Resource         ../../resources/dbt.resource
-Resource         ../../resources/edges.resource
+Resource          ../../resources/platform.resource
+Resource          ../../resources/dbt.resource
+Resource          ../../resources/edges.resource
 
-Suite Setup      Platform Suite Setup
-Test Teardown    Platform Test Teardown
+Suite Setup       Edges Suite Setup
+Suite Teardown    Remove Scratch Silver And Gold
+Test Teardown     Platform Test Teardown
 
-Test Tags        profile:core    profile:data-platform    profile:quality-orchestration    serial
-...              area:silver-gold    area:edges
+Test Tags    profile:core
+...          profile:data-platform
+...          profile:quality-orchestration
+...          area:silver-gold
+...          area:edges
 
 
 *** Test Cases ***
@@ -25,29 +30,28 @@ Each Side Of The Sao Paulo Box Is Inclusive And One Step Past It Is An Outlier
     ...    inside) is dropped from it and recorded in ``anomalies_gps_outliers``. Each axis and
     ...    each side is checked on its own, so a filter that forgets one of them fails.
     ${cid}=    New Correlation Id    box
-    ${south}=    Build Gps Ping At    ${cid}    1    ${cid}-s    ${{[-23.8, -46.6]}}
-    ${north}=    Build Gps Ping At    ${cid}    2    ${cid}-n    ${{[-23.3, -46.6]}}
-    ${west}=    Build Gps Ping At    ${cid}    3    ${cid}-w    ${{[-23.55, -46.9]}}
-    ${east}=    Build Gps Ping At    ${cid}    4    ${cid}-e    ${{[-23.55, -46.3]}}
-    ${past_south}=    Build Gps Ping At    ${cid}    5    ${cid}-ps    ${{[-23.81, -46.6]}}
-    ${past_north}=    Build Gps Ping At    ${cid}    6    ${cid}-pn    ${{[-23.29, -46.6]}}
-    ${past_west}=    Build Gps Ping At    ${cid}    7    ${cid}-pw    ${{[-23.55, -46.91]}}
-    ${past_east}=    Build Gps Ping At    ${cid}    8    ${cid}-pe    ${{[-23.55, -46.29]}}
-    VAR    @{pings}    ${south}    ${north}    ${west}    ${east}
-    ...    ${past_south}    ${past_north}    ${past_west}    ${past_east}
+    ${pings}=    Build Gps Pings    ${cid}    drivers=1    pings=8
+    Place Gps Ping    ${pings}[0]    ${cid}-s    ${{[-23.8, -46.6]}}
+    Place Gps Ping    ${pings}[1]    ${cid}-n    ${{[-23.3, -46.6]}}
+    Place Gps Ping    ${pings}[2]    ${cid}-w    ${{[-23.55, -46.9]}}
+    Place Gps Ping    ${pings}[3]    ${cid}-e    ${{[-23.55, -46.3]}}
+    Place Gps Ping    ${pings}[4]    ${cid}-ps    ${{[-23.81, -46.6]}}
+    Place Gps Ping    ${pings}[5]    ${cid}-pn    ${{[-23.29, -46.6]}}
+    Place Gps Ping    ${pings}[6]    ${cid}-pw    ${{[-23.55, -46.91]}}
+    Place Gps Ping    ${pings}[7]    ${cid}-pe    ${{[-23.55, -46.29]}}
     Publish Events    gps-pings    ${pings}    correlation_id=${cid}
     Wait For Bronze Rows    gps-pings    ${cid}    count=8
-    Build Dbt    stg_gps_pings anomalies_gps_outliers
+    Build Models For Test    stg_gps_pings anomalies_gps_outliers    ${cid}
     VAR    @{kept}
-    ...    ${{ {"event_id": $south["event_id"], "lat": -23.8, "lon": -46.6} }}
-    ...    ${{ {"event_id": $north["event_id"], "lat": -23.3, "lon": -46.6} }}
-    ...    ${{ {"event_id": $west["event_id"], "lat": -23.55, "lon": -46.9} }}
-    ...    ${{ {"event_id": $east["event_id"], "lat": -23.55, "lon": -46.3} }}
+    ...    ${{ {"event_id": $pings[0]["event_id"], "lat": -23.8, "lon": -46.6} }}
+    ...    ${{ {"event_id": $pings[1]["event_id"], "lat": -23.3, "lon": -46.6} }}
+    ...    ${{ {"event_id": $pings[2]["event_id"], "lat": -23.55, "lon": -46.9} }}
+    ...    ${{ {"event_id": $pings[3]["event_id"], "lat": -23.55, "lon": -46.3} }}
     VAR    @{outliers}
-    ...    ${{ {"event_id": $past_south["event_id"], "lat": -23.81, "lon": -46.6} }}
-    ...    ${{ {"event_id": $past_north["event_id"], "lat": -23.29, "lon": -46.6} }}
-    ...    ${{ {"event_id": $past_west["event_id"], "lat": -23.55, "lon": -46.91} }}
-    ...    ${{ {"event_id": $past_east["event_id"], "lat": -23.55, "lon": -46.29} }}
+    ...    ${{ {"event_id": $pings[4]["event_id"], "lat": -23.81, "lon": -46.6} }}
+    ...    ${{ {"event_id": $pings[5]["event_id"], "lat": -23.29, "lon": -46.6} }}
+    ...    ${{ {"event_id": $pings[6]["event_id"], "lat": -23.55, "lon": -46.91} }}
+    ...    ${{ {"event_id": $pings[7]["event_id"], "lat": -23.55, "lon": -46.29} }}
     Table Should Contain Rows    silver.stg_gps_pings    ${kept}    key_columns=${{["event_id"]}}
     ...    correlation_id=${cid}
     Table Should Contain Rows    silver.anomalies_gps_outliers    ${outliers}    key_columns=${{["event_id"]}}
@@ -59,19 +63,18 @@ A 300 m Hop In Two Seconds Is An Impossible Speed But GPS Jitter Is Not
     ...    50 m tolerance) and 2 km in 60 s (120.1 km/h, under 200 km/h) are not. Distances and
     ...    speeds are exact (haversine, km rounded to 3, km/h to 1).
     ${cid}=    New Correlation Id    speed
-    ${hop_a}=    Build Gps Ping At    ${cid}    9    ${cid}-hop    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
-    ${hop_b}=    Build Gps Ping At    ${cid}    10    ${cid}-hop    ${{[-23.5473, -46.63]}}    2025-06-14T12:00:02.000Z
-    ${jump_a}=    Build Gps Ping At    ${cid}    11    ${cid}-jump    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
-    ${jump_b}=    Build Gps Ping At    ${cid}    12    ${cid}-jump    ${{[-23.54, -46.63]}}    2025-06-14T12:00:00.000Z
-    ${jitter_a}=    Build Gps Ping At    ${cid}    13    ${cid}-jit    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
-    ${jitter_b}=    Build Gps Ping At    ${cid}    14    ${cid}-jit    ${{[-23.5497, -46.63]}}    2025-06-14T12:00:00.000Z
-    ${fast_a}=    Build Gps Ping At    ${cid}    15    ${cid}-fast    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
-    ${fast_b}=    Build Gps Ping At    ${cid}    16    ${cid}-fast    ${{[-23.532, -46.63]}}    2025-06-14T12:01:00.000Z
-    VAR    @{pings}    ${hop_a}    ${hop_b}    ${jump_a}    ${jump_b}    ${jitter_a}    ${jitter_b}    ${fast_a}
-    ...    ${fast_b}
+    ${pings}=    Build Gps Pings    ${cid}    drivers=1    pings=8
+    Place Gps Ping    ${pings}[0]    ${cid}-hop    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
+    Place Gps Ping    ${pings}[1]    ${cid}-hop    ${{[-23.5473, -46.63]}}    2025-06-14T12:00:02.000Z
+    Place Gps Ping    ${pings}[2]    ${cid}-jump    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
+    Place Gps Ping    ${pings}[3]    ${cid}-jump    ${{[-23.54, -46.63]}}    2025-06-14T12:00:00.000Z
+    Place Gps Ping    ${pings}[4]    ${cid}-jit    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
+    Place Gps Ping    ${pings}[5]    ${cid}-jit    ${{[-23.5497, -46.63]}}    2025-06-14T12:00:00.000Z
+    Place Gps Ping    ${pings}[6]    ${cid}-fast    ${{[-23.55, -46.63]}}    2025-06-14T12:00:00.000Z
+    Place Gps Ping    ${pings}[7]    ${cid}-fast    ${{[-23.532, -46.63]}}    2025-06-14T12:01:00.000Z
     Publish Events    gps-pings    ${pings}    correlation_id=${cid}
     Wait For Bronze Rows    gps-pings    ${cid}    count=8
-    Build Dbt    stg_gps_pings anomalies_impossible_speeds
+    Build Models For Test    stg_gps_pings anomalies_impossible_speeds    ${cid}
     VAR    @{expected}
     ...    ${{ {"entity_id": $cid + "-hop", "distance_km": 0.3, "elapsed_s": 2, "speed_kmh": 540.4} }}
     ...    ${{ {"entity_id": $cid + "-jump", "distance_km": 1.112, "elapsed_s": 0, "speed_kmh": None} }}
@@ -88,7 +91,7 @@ One-Star And Five-Star Ratings Both Reach Silver
     Set To Dictionary    ${ratings}[1]    rating=${5}
     Publish Events    ratings    ${ratings}    correlation_id=${cid}
     Wait For Bronze Rows    ratings    ${cid}    count=2
-    Build Dbt    stg_ratings
+    Build Models For Test    stg_ratings    ${cid}
     ${one}=    Expected Row    ${ratings}[0]    rating=1
     ${five}=    Expected Row    ${ratings}[1]    rating=5
     Table Should Contain Rows    silver.stg_ratings    ${{[$one, $five]}}    key_columns=${{["event_id"]}}
@@ -101,7 +104,7 @@ A Fully Discounted Ride Paying Zero Reaches Silver
     ${payment}=    Build Payment Event    ${cid}    fare=0.00
     Publish Event    payments    ${payment}    correlation_id=${cid}
     Wait For Bronze Rows    payments    ${cid}    count=1
-    Build Dbt    stg_payments
+    Build Models For Test    stg_payments    ${cid}
     ${row}=    Expected Row    ${payment}    fare_amount=0    platform_fee_amount=0    driver_payout_amount=0
     Table Should Contain Rows    silver.stg_payments    ${{[$row]}}    key_columns=${{["event_id"]}}
     ...    correlation_id=${cid}
@@ -114,7 +117,7 @@ An Event Time With A UTC Offset Is Read As Its UTC Instant
     ${event}=    Build Trip Event    ${cid}    trip.completed    timestamp=2025-06-14T22:30:00.000-03:00
     Publish Event    trips    ${event}    correlation_id=${cid}
     Wait For Bronze Rows    trips    ${cid}    count=1
-    Build Dbt    stg_trips
+    Build Models For Test    stg_trips    ${cid}
     ${row}=    Expected Row    ${event}    event_ts=2025-06-15T01:30:00+00:00
     Table Should Contain Rows    silver.stg_trips    ${{[$row]}}    key_columns=${{["event_id"]}}
     ...    correlation_id=${cid}
@@ -140,8 +143,8 @@ A Trip Completed Just After Midnight UTC Counts On The Day It Completed
     Publish Events    payments    ${trip}[payments]    correlation_id=${cid}
     Wait For Bronze Rows    trips    ${cid}    count=6
     Wait For Bronze Rows    payments    ${cid}    count=1
-    Build Silver Layer
-    Build Gold Layer
+    Build Silver Layer For Test    ${cid}
+    Build Gold Layer For Test    ${cid}
     Fact Trip Should Be    ${cid}    date_key=${completed_day}
     Gold Revenue For Day Should Be    ${requested_day}    completed_trips=0    payments=1
     Gold Revenue For Day Should Be    ${completed_day}    completed_trips=1    payments=0
@@ -151,7 +154,8 @@ The Calendar Marks Saturdays And Sundays As The Weekend Across New Year
     [Documentation]    ``dim_time`` has one row per UTC calendar day. Around New Year 2026: Saturday
     ...    27 Dec and Sunday 28 Dec are the weekend, Monday 29 Dec is not, 31 Dec is in Q4 2025
     ...    and 1 Jan in Q1 2026. ISO weekdays run Monday = 1 … Sunday = 7.
-    Build Dbt    dim_time
+    ${cid}=    New Correlation Id    calendar
+    Build Models For Test    dim_time    ${cid}
     VAR    @{weekdays}
     ...    ${{ {"date_key": 20251227, "iso_day_of_week": 6, "day_name": "Saturday", "is_weekend": True} }}
     ...    ${{ {"date_key": 20251228, "iso_day_of_week": 7, "day_name": "Sunday", "is_weekend": True} }}
@@ -163,3 +167,10 @@ The Calendar Marks Saturdays And Sundays As The Weekend Across New Year
     ...    ${{ {"date_key": 20260101, "date_day": "2026-01-01", "year": 2026, "quarter": 1, "month": 1, "day_of_month": 1} }}
     Table Should Contain Rows    gold.dim_time    ${new_year}    key_columns=${{["date_key"]}}
     ...    where=date_key between 20251231 and 20260101
+
+
+*** Keywords ***
+Edges Suite Setup
+    [Documentation]    Start the profiles, then give the suite its own scratch Silver/Gold bucket.
+    Platform Suite Setup
+    Use Scratch Silver And Gold
