@@ -64,8 +64,8 @@ def services(settings: Settings) -> list[Service]:
                 # jsonschema-rs for valid records, jsonschema decides on rejects ("0": jsonschema only).
                 "LH_STREAMING_FAST_VALIDATION": "1",
                 # Maintenance in the job's own background thread (never on the batch path):
-                # checkpoint every N commits; compact after N new commits, at most every N s (a reader
-                # scans every small file).
+                # checkpoint every N commits; compact a table once it has N live files, at most every N s
+                # (a reader scans every small file).
                 "LH_STREAMING_CHECKPOINT_EVERY": "10",
                 "LH_STREAMING_COMPACT_MIN_FILES": "20",
                 "LH_STREAMING_COMPACT_EVERY_S": "20",

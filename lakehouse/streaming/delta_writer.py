@@ -47,7 +47,7 @@ class MaintenancePolicy:
     """When the background thread checkpoints, compacts, cleans the log and vacuums a table."""
 
     checkpoint_every: int = 10  # commits since the last checkpoint
-    compact_min_files: int = 40  # files added since the last compaction
+    compact_min_files: int = 20  # live files in the table (one small file per batch accumulates)
     compact_every_s: float = 60.0
     cleanup_every_s: float = 600.0  # log cleanup and vacuum (the table's retention decides what goes)
 
@@ -132,7 +132,7 @@ class Maintenance(threading.Thread):
         self.tables: dict[str, DeltaTable] = {}
         now = time.monotonic()
         self.state: dict[str, dict[str, Any]] = {
-            t: {"checkpointed": None, "compacted_at": now, "files_at_compaction": None, "cleaned_at": now}
+            t: {"checkpointed": None, "compacted_at": now - policy.compact_every_s, "cleaned_at": now}
             for t in bronze_tables()
         }
 
@@ -161,17 +161,15 @@ class Maintenance(threading.Thread):
         version = dt.version()
         now = time.monotonic()
         if state["checkpointed"] is None:
-            state["checkpointed"] = version  # from here on; the first round does not rewrite an old table
-            state["files_at_compaction"] = version
-        new_commits = version - state["files_at_compaction"]
-        if new_commits >= self.policy.compact_min_files and now - state["compacted_at"] >= self.policy.compact_every_s:
+            state["checkpointed"] = version  # from here on: the first round does not checkpoint an old version
+        files = len(dt.file_uris())
+        if files >= self.policy.compact_min_files and now - state["compacted_at"] >= self.policy.compact_every_s:
             started = time.monotonic()
             metrics = dt.optimize.compact(post_commithook_properties=NO_HOOKS)
             state["compacted_at"] = time.monotonic()
             dt.update_incremental()
             version = dt.version()
-            state["files_at_compaction"] = version
-            self.report("compact", name, state["compacted_at"] - started, version=version,
+            self.report("compact", name, state["compacted_at"] - started, version=version, files_before=files,
                         removed=metrics.get("numFilesRemoved"), added=metrics.get("numFilesAdded"))  # fmt: skip
         if version - state["checkpointed"] >= self.policy.checkpoint_every:
             started = time.monotonic()

@@ -9,10 +9,12 @@ logical name), and ``_kafka_topic``, the job's lag and lineage report those phys
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
+import boto3
 import pyarrow as pa
 import pytest
 import requests
@@ -21,7 +23,7 @@ from deltalake import DeltaTable
 
 from contract.layout import PARTITION_COLUMN, arrow_schema, bronze_tables
 from contract.platform import PlatformContract
-from contract.storage import delta_storage_options
+from contract.storage import boto3_client_kwargs, delta_storage_options
 from contract.topics import topic
 from EventLibrary.factories import EventFactory
 from EventLibrary.malformed import Malformation, malformed_payload
@@ -165,3 +167,39 @@ def test_streaming_keywords_report_lag_and_batches(
     assert lib.wait_for_streaming_batch_after(mark, timeout=timedelta(seconds=90)) > mark["batch_id"]
     lib.wait_for_bronze_rows("surge-updates", c, count=1, timeout=timedelta(seconds=30))
     assert lib.get_ingestion_lag("surge-updates") >= 0
+
+
+def test_the_job_compacts_and_checkpoints_bronze_in_the_background_without_losing_rows(
+    lib: StreamingLibrary, producer: Producer, platform: PlatformContract
+) -> None:
+    """One small file per table per batch: the job's maintenance thread must compact them and write
+    checkpoints (off the batch path), and a compaction must neither lose nor duplicate a row."""
+    started = time.time()
+    c = cid("compact")
+    factory = EventFactory(c)
+    events = []
+    for n in range(1, 26):  # one event per micro-batch: 25 commits, 25 small files
+        event = factory.event_for("surge-updates")
+        events.append(event)
+        publish(producer, platform, "surge-updates", [event], c)
+        lib.wait_for_bronze_rows("surge-updates", c, count=n, timeout=timedelta(seconds=60))
+
+    def maintenance(kind: str) -> list[dict]:
+        report = requests.get(platform.streaming_metrics_url + "/batches.json", timeout=5).json()
+        return [m for m in report["maintenance"] if m["what"] == kind and m["table"] == "surge_updates"
+                and m["at"] >= started]  # fmt: skip
+
+    compactions = wait_until(
+        lambda: maintenance("compact"), timeout=90, description="a compaction of bronze.surge_updates by the job"
+    )
+    assert compactions[-1]["removed"] > compactions[-1]["added"] >= 1, compactions[-1]
+    checkpoints = maintenance("checkpoint")
+    assert checkpoints, "the job wrote no checkpoint of bronze.surge_updates in 25 commits"
+    # Independently of the job's report: the table's log points at a checkpoint at least that recent.
+    s3 = boto3.client("s3", **boto3_client_kwargs(platform))
+    key = "surge_updates/_delta_log/_last_checkpoint"
+    last = json.loads(s3.get_object(Bucket=platform.bucket("bronze"), Key=key)["Body"].read())
+    assert last["version"] >= checkpoints[-1]["version"], (last, checkpoints[-1])
+    lib.bronze_should_contain_each_event_exactly_once(
+        "surge-updates", c, [e["event_id"] for e in events], timedelta(seconds=30)
+    )

@@ -88,3 +88,37 @@ def test_dlq_shares_the_bronze_metadata_columns() -> None:
                  "_ingested_at", "correlation_id", PARTITION_COLUMN):
         assert dlq.field(name).type == bronze.field(name).type
     assert bronze.names[-1] == dlq.names[-1] == PARTITION_COLUMN
+
+
+def test_batch_log_merges_the_writers_figures_with_sparks_progress() -> None:
+    m = Metrics(app_id="a")
+    commits = {"trips": {"s": 0.05, "version": 7, "written": True}}
+    m.record_batch(5, 0.3, {"trips": 2}, {}, {"records": 2, "read_route_s": 0.1, "commits": commits, "checkpoints": []})
+    m.record_batch_progress({"batchId": 5, "numInputRows": 2, "durationMs": {"addBatch": 310, "triggerExecution": 420}})
+    m.record_batch_progress({"batchId": 6, "numInputRows": 0, "durationMs": {"triggerExecution": 3}})  # idle: not kept
+    m.record_maintenance("checkpoint", "trips", 0.2, version=10)
+    report = json.loads(json.dumps(m.batches_report()))
+    assert report["batches"] == [
+        {
+            "batch_id": 5,
+            "records": 2,
+            "read_route_s": 0.1,
+            "commits": commits,
+            "checkpoints": [],
+            "duration_s": 0.3,
+            "input_rows": 2,
+            "spark_ms": {"addBatch": 310, "triggerExecution": 420},
+            "timestamp": None,
+        }
+    ]
+    assert [(e["what"], e["table"], e["version"]) for e in report["maintenance"]] == [("checkpoint", "trips", 10)]
+
+
+def test_batch_log_keeps_the_most_recent_batches_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lakehouse.streaming import metrics as module
+
+    monkeypatch.setattr(module, "BATCH_LOG_SIZE", 3)
+    m = Metrics(app_id="a")
+    for batch in range(6):
+        m.record_batch(batch, 0.1, {}, {}, {"records": 1})
+    assert [b["batch_id"] for b in m.batches_report()["batches"]] == [3, 4, 5]
