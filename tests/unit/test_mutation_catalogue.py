@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from robot.api import TestSuiteBuilder
+from robot.api import TestSuiteBuilder as SuiteBuilder  # not "Test*": pytest would collect it
 
 from tests.faults.mutations import MUTATIONS
 
@@ -26,5 +26,5 @@ def test_snippet_occurs_exactly_once_and_changes_something(mutation) -> None:
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.name)
 def test_named_test_exists(mutation) -> None:
-    suite = TestSuiteBuilder().build(str(ROOT / mutation.suite))
+    suite = SuiteBuilder().build(str(ROOT / mutation.suite))
     assert mutation.test in [t.name for t in suite.all_tests], f"no test '{mutation.test}' in {mutation.suite}"
