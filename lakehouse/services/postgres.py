@@ -8,6 +8,7 @@ import subprocess
 
 from lakehouse.catalogue.quality_orchestration import PG_USER, pg_bin, pg_data_dir, pg_socket_dir
 from lakehouse.settings import Settings
+from lhcommon.polling import wait_until
 
 SETPRIV = ["setpriv", f"--reuid={PG_USER}", f"--regid={PG_USER}", "--init-groups"]
 
@@ -36,8 +37,22 @@ def prepare(settings: Settings) -> None:
     )
 
 
+def wait_accepting_connections(s: Settings, timeout: float = 60.0) -> None:
+    """Wait until the server accepts connections. Its readiness probe is the TCP port, which opens while
+    the server is still starting up (``FATAL: the database system is starting up``)."""
+    isready = [str(pg_bin(s) / "pg_isready"), "-h", s.host, "-p", str(s.ports["postgres"]), "-U", PG_USER]
+    wait_until(
+        lambda: subprocess.run(isready, capture_output=True, text=True, timeout=10, check=False),
+        lambda proc: proc.returncode == 0,
+        timeout=timeout,
+        description=f"PostgreSQL on {s.host}:{s.ports['postgres']} to accept connections",
+        describe=lambda proc: f"pg_isready exit {proc.returncode}: {proc.stdout.strip() or proc.stderr.strip()}",
+    )
+
+
 def ensure_database(s: Settings, name: str) -> None:
-    """Create database ``name`` unless it exists (the server must be up)."""
+    """Create database ``name`` unless it exists (waits until the server accepts connections)."""
+    wait_accepting_connections(s)
     psql = [str(pg_bin(s) / "psql"), "-h", s.host, "-p", str(s.ports["postgres"]), "-U", PG_USER,
             "-v", "ON_ERROR_STOP=1"]
     found = subprocess.run(
