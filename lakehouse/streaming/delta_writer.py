@@ -62,6 +62,28 @@ class MaintenancePolicy:
         )
 
 
+class TableCache:
+    """One open ``DeltaTable`` per Bronze table, brought up to date (incrementally) on each use.
+    Not thread-safe: the writer and the maintenance thread each keep their own."""
+
+    def __init__(self, contract: PlatformContract) -> None:
+        self.contract = contract
+        self.options = delta_storage_options(contract)
+        self.tables: dict[str, DeltaTable] = {}
+
+    def __call__(self, name: str) -> DeltaTable:
+        dt = self.tables.get(name)
+        if dt is None:
+            dt = self.tables[name] = DeltaTable(self.contract.table_uri(name), storage_options=self.options)
+        else:
+            dt.update_incremental()
+        return dt
+
+    def forget(self, name: str) -> None:
+        """Drop a table whose state may be stale (after a failed commit or maintenance step)."""
+        self.tables.pop(name, None)
+
+
 class BronzeTables:
     """The job's appender: one cached :class:`DeltaTable` per Bronze table (never used by two threads at once:
     a batch writes each table from one thread, and batches run one after another)."""
@@ -69,16 +91,7 @@ class BronzeTables:
     def __init__(self, contract: PlatformContract, app_id: str) -> None:
         self.contract = contract
         self.app_id = app_id
-        self.options = delta_storage_options(contract)
-        self.tables: dict[str, DeltaTable] = {}
-
-    def table(self, name: str) -> DeltaTable:
-        dt = self.tables.get(name)
-        if dt is None:
-            dt = self.tables[name] = DeltaTable(self.contract.table_uri(name), storage_options=self.options)
-        else:
-            dt.update_incremental()
-        return dt
+        self.table = TableCache(contract)
 
     def append(self, name: str, data: pa.Table, batch_id: int) -> tuple[int, bool]:
         """Append ``data`` as batch ``batch_id`` of this app, once. Returns (table version, whether written)."""
@@ -98,7 +111,7 @@ class BronzeTables:
                 )
             except CommitFailedError:
                 # Another commit took the version. Reload and check again: it may have been ours.
-                self.tables.pop(name, None)
+                self.table.forget(name)
                 if attempt == COMMIT_ATTEMPTS - 1:
                     raise
                 continue
@@ -127,9 +140,8 @@ class Maintenance(threading.Thread):
         self.policy = policy
         self.report = report
         self.log = log
-        self.options = delta_storage_options(contract)
+        self.table = TableCache(contract)
         self.stop = threading.Event()
-        self.tables: dict[str, DeltaTable] = {}
         now = time.monotonic()
         self.state: dict[str, dict[str, Any]] = {
             t: {"checkpointed": None, "compacted_at": now - policy.compact_every_s, "cleaned_at": now}
@@ -144,16 +156,8 @@ class Maintenance(threading.Thread):
                 try:
                     self.tend(table)
                 except Exception as error:  # reported; the next round tries again
-                    self.tables.pop(table, None)
+                    self.table.forget(table)
                     self.log(f"maintenance of {table} failed: {type(error).__name__}: {str(error)[:300]}")
-
-    def table(self, name: str) -> DeltaTable:
-        dt = self.tables.get(name)
-        if dt is None:
-            dt = self.tables[name] = DeltaTable(self.contract.table_uri(name), storage_options=self.options)
-        else:
-            dt.update_incremental()
-        return dt
 
     def tend(self, name: str) -> None:
         dt = self.table(name)
