@@ -429,7 +429,7 @@ def _external_target_run(c: Context) -> bool:
         # What a user would write for their own platform: names, endpoints, credentials. No services,
         # no lifecycle command: the toolkit derives the probes from the endpoints.
         external_contract = own.with_overrides(
-            name="second-instance", backend="external", services=(), control_command=(), control_cwd="",
+            name="second-instance", backend="external", services=(), control_command=(), control_cwd="", control_env={},
             airflow_url="", airflow_user="", airflow_password="", dbt_command=(), dbt_project_dir="",
             dbt_profiles_dir="", dbt_lock_file="", streaming_checkpoint="")
         path = external_contract.save(_state_dir(env) / "external-contract.json")
@@ -467,7 +467,7 @@ def _secret_leaks(contract: PlatformContract, where: Path = RESULTS) -> list[str
 @task(
     iterable=["suite"],
     help={
-        "runs": "full runs on one platform, started once (default 10)",
+        "runs": "full runs on one platform, started once (default 10; 0: only the --fresh runs)",
         "fresh": "further full runs, each on a fresh platform: a new state dir, started from nothing (default 0)",
         "suite": "suite path(s) under suites/ (default: all)",
         "processes": "pabot processes (default 2)",
@@ -500,14 +500,15 @@ def soak(c: Context, runs: int = 10, fresh: int = 0, suite: list[str] | None = N
 
     if _running(profiles):
         raise Exit("the platform is running: stop it first (./lh down); the soak starts its own", code=2)
-    try:
-        started = time.monotonic()
-        _up(c, profiles)
-        bring_up = time.monotonic() - started
-        for number in range(1, runs + 1):
-            one(number, "same", dict(os.environ), bring_up if number == 1 else 0.0)
-    finally:
-        _down()
+    if runs:
+        try:
+            started = time.monotonic()
+            _up(c, profiles)
+            bring_up = time.monotonic() - started
+            for number in range(1, runs + 1):
+                one(number, "same", dict(os.environ), bring_up if number == 1 else 0.0)
+        finally:
+            _down()
     for number in range(runs + 1, runs + fresh + 1):
         env = _fresh_instance_env(f"soak-fresh-{number}")
         try:

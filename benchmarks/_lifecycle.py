@@ -61,7 +61,7 @@ class LifecycleCli:
                 f"Target '{contract.name}' ({contract.backend}) has no control_command: this benchmark drives "
                 "the platform's lifecycle and needs the embedded reference lakehouse"
             )
-        return cls(contract.control_command, contract.control_cwd, env)
+        return cls(contract.control_command, contract.control_cwd, {**contract.control_env, **(env or {})})
 
     def run(self, *args: str, timeout: float = 900) -> str:
         argv = [*self.command, *args]

@@ -171,6 +171,9 @@ class PlatformContract:
     # The platform's lifecycle CLI (embedded backend): ``<command> up|down|status|… --json``.
     control_command: tuple[str, ...] = ()
     control_cwd: str = ""
+    # The environment the command runs with on top of the caller's: what makes it drive *this* instance
+    # (its state directory, ports, topic prefix and buckets) whoever calls it. No secrets.
+    control_env: Mapping[str, str] = field(default_factory=dict)
     # The Compose project (compose backend): its file and project name (``docker compose -f F -p P``).
     compose_file: str = ""
     compose_project: str = ""
@@ -202,6 +205,8 @@ class PlatformContract:
             if missing:
                 raise ValueError(f"buckets must name every layer; missing: {', '.join(missing)}")
             data["buckets"] = dict(data["buckets"])
+        if "control_env" in data:
+            data["control_env"] = {str(k): str(v) for k, v in dict(data["control_env"]).items()}
         contract = cls(**data)
         if contract.backend not in BACKENDS:
             raise ValueError(f"Unknown backend '{contract.backend}', expected one of {', '.join(BACKENDS)}")
@@ -222,6 +227,7 @@ class PlatformContract:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["buckets"] = dict(self.buckets)
+        data["control_env"] = dict(self.control_env)
         return data
 
     def save(self, path: str | os.PathLike[str]) -> Path:

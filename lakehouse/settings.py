@@ -256,6 +256,16 @@ class Settings:
         names = PlatformContract(buckets=self.buckets)
         return {layer: names.layer_root(layer, scheme) for layer in LAYERS}
 
+    def instance_env(self) -> dict[str, str]:
+        """What tells this instance from another on the same machine, as the environment
+        :meth:`load` reads: state directory, every port, topic prefix and buckets (no secrets)."""
+        return {
+            "LH_STATE_DIR": str(self.state_dir),
+            **{f"LH_PORT_{name.upper()}": str(port) for name, port in self.ports.items()},
+            "LH_TOPIC_PREFIX": self.topic_prefix,
+            **{f"LH_BUCKET_{layer.upper()}": bucket for layer, bucket in self.buckets.items()},
+        }
+
     def data_env(self) -> dict[str, str]:
         """The ``LH_*`` environment the platform's data services read (DAG tasks, dbt, the streaming
         job and the init one-shots): names, layer roots, S3 access and the platform's dbt.

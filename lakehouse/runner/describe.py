@@ -26,6 +26,9 @@ def describe(settings: Settings) -> PlatformContract:
         services=tuple(s.info() for s in services),
         control_command=control_command(settings),
         control_cwd=str(settings.repo_root),
+        # Without it, a caller whose environment names no instance (a suite run for a second or
+        # fresh instance) would drive the default one's state directory and ports.
+        control_env=settings.instance_env(),
     )
 
 

@@ -81,6 +81,16 @@ def test_describe_names_the_instance(instance: tuple[Settings, UpReport]) -> Non
     assert contract.topic_prefix == PREFIX and dict(contract.buckets) == BUCKETS
     assert contract.kafka_bootstrap == f"127.0.0.1:{19092 + PORT_OFFSET}"
     assert contract.control_command[0] == str(settings.platform_python)
+    assert contract.control_env["LH_STATE_DIR"] == str(settings.state_dir)
+    # The contract's own command drives this instance from an environment that names none (a suite
+    # run for a second instance): with control_env on top, not the default instance's ports.
+    bare = {k: v for k, v in os.environ.items()
+            if not k.startswith(("LH_STATE_DIR", "LH_PORT_", "LH_TOPIC_PREFIX", "LH_BUCKET_"))}
+    again = subprocess.run([*contract.control_command, "describe"], cwd=contract.control_cwd,
+                           env={**bare, **contract.control_env}, capture_output=True, text=True, timeout=60,
+                           check=False)
+    assert again.returncode == 0, again.stderr
+    assert PlatformContract.from_mapping(json.loads(again.stdout)) == contract
 
 
 def test_prefixed_topics_and_named_buckets_exist(instance: tuple[Settings, UpReport]) -> None:

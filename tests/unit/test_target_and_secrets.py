@@ -72,3 +72,12 @@ def test_client_loggers_that_echo_requests_are_quieted() -> None:
         root.setLevel(saved[0])
         for n, level in zip(names, saved[1], strict=True):
             logging.getLogger(n).setLevel(level)
+
+
+def test_control_env_survives_the_contract_file(tmp_path) -> None:
+    contract = PlatformContract(backend="embedded", control_command=("python", "-m", "lakehouse.runner"),
+                                control_env={"LH_STATE_DIR": "/srv/lh-2", "LH_PORT_KAFKA": "29092"})
+    loaded = PlatformContract.load(contract.save(tmp_path / "contract.json"))
+    assert loaded == contract and dict(loaded.control_env)["LH_PORT_KAFKA"] == "29092"
+    assert PlatformContract.from_mapping({"control_env": {"LH_PORT_KAFKA": 29092}}).control_env == {
+        "LH_PORT_KAFKA": "29092"}

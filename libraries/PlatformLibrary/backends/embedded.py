@@ -10,6 +10,7 @@ Catalogue facts come from the target's ``services`` (the platform's ``describe``
 from __future__ import annotations
 
 import json
+import os
 import select
 import subprocess
 import threading
@@ -61,6 +62,7 @@ class EmbeddedCliBackend(PlatformBackend):
             try:
                 self._session = subprocess.Popen(
                     [*self.target.control_command, "serve"], cwd=self.target.control_cwd or None, text=True,
+                    env=self._env(),
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=1,
                 )
             except OSError:
@@ -92,11 +94,16 @@ class EmbeddedCliBackend(PlatformBackend):
             except subprocess.TimeoutExpired:
                 session.kill()
 
+    def _env(self) -> dict[str, str]:
+        """This process's environment plus the target's ``control_env`` (which instance to drive)."""
+        return {**os.environ, **self.target.control_env}
+
     def _call_once(self, *args: str, timeout: float = CALL_TIMEOUT) -> str:
         argv = [*self.target.control_command, *args]
         try:
             proc = subprocess.run(
-                argv, cwd=self.target.control_cwd or None, capture_output=True, text=True, timeout=timeout, check=False
+                argv, cwd=self.target.control_cwd or None, env=self._env(), capture_output=True, text=True,
+                timeout=timeout, check=False,
             )
         except FileNotFoundError as error:
             raise LifecycleError(
