@@ -97,7 +97,7 @@ def markdown(runs: list[SoakRun]) -> str:
         "| Run | Platform | Exit | Passed | Failed | Bring-up s | "
         + " | ".join(f"{p} s" for p in _phase_names(runs))
         + " | Whole run s |",
-        "|---" * (6 + len(_phase_names(runs))) + "|",
+        "|---" * (7 + len(_phase_names(runs))) + "|",
     ]
     for r in runs:
         phases = " | ".join(f"{r.phases.get(p, 0):.0f}" for p in _phase_names(runs))

@@ -52,6 +52,9 @@ def test_table_names_each_run_and_failure(tmp_path: Path) -> None:
     assert re.search(r"^\| Suite\.Steady \| P \d+\.\d \| P \d+\.\d \|$", text, re.M)
     assert re.search(r"^\| Suite\.Wobbly \| P \d+\.\d \| F \d+\.\d \|$", text, re.M)
     assert "run 2: **Suite.Wobbly** FAIL: the wobble came back" in text
+    for table in re.findall(r"(?:^\|.*\|\n)+", text, re.M):  # a Markdown table needs as many cells per row
+        rows = table.splitlines()
+        assert {row.count("|") for row in rows} == {rows[0].count("|")}, table
     data = json.loads((tmp_path / "soak" / "soak.json").read_text())
     assert (data["green_runs"], data["total_runs"], data["flaky_tests"]) == (1, 2, ["Suite.Wobbly"])
     assert [r.number for r in soak.load(tmp_path / "soak" / "soak.json")] == [1, 2]
