@@ -428,8 +428,8 @@ def _external_target_run(c: Context) -> bool:
         own = _describe(env)
         # What a user would write for their own platform: names, endpoints, credentials. No services,
         # no lifecycle command: the toolkit derives the probes from the endpoints.
-        external_contract = own.with_overrides(
-            name="second-instance", backend="external", services=(), control_command=(), control_cwd="", control_env={},
+        external_contract = own.as_external(
+            name="second-instance", services=(),
             airflow_url="", airflow_user="", airflow_password="", dbt_command=(), dbt_project_dir="",
             dbt_profiles_dir="", dbt_lock_file="", streaming_checkpoint="")
         path = external_contract.save(_state_dir(env) / "external-contract.json")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -29,6 +29,8 @@ from contract.topics import TOPICS, Topic, topic
 
 PROFILES: tuple[str, ...] = ("core", "data-platform", "quality-orchestration", "monitoring", "bi", "airflow2-compat")
 BACKENDS: tuple[str, ...] = ("embedded", "compose", "external")
+# What lets a toolkit start, stop or re-target a platform; an external view (``as_external``) has none.
+LIFECYCLE_FIELDS: tuple[str, ...] = ("control_command", "control_cwd", "control_env", "compose_file", "compose_project")
 SECRET_FIELDS: tuple[str, ...] = ("s3_secret_key", "airflow_password", "superset_password")
 PROBE_KINDS: tuple[str, ...] = ("kafka", "schema_registry", "s3", "http", "tcp", "exited_ok")
 
@@ -242,6 +244,16 @@ class PlatformContract:
 
     def with_overrides(self, **changes: Any) -> PlatformContract:
         return replace(self, **changes)
+
+    def as_external(self, **changes: Any) -> PlatformContract:
+        """The same platform seen as an already-running one: ``backend="external"`` and every lifecycle
+        field cleared (``LIFECYCLE_FIELDS``), so nothing can start, stop or re-target it; ``changes`` on top."""
+        cleared = {
+            f.name: f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+            for f in fields(self)
+            if f.name in LIFECYCLE_FIELDS
+        }
+        return replace(self, **{**cleared, "backend": "external", **changes})
 
     # --- names -----------------------------------------------------------------------------
     def topic(self, name: str) -> Topic:

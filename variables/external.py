@@ -45,7 +45,7 @@ _FIELDS = (
 def contract_from_environment(env: os._Environ[str] | dict[str, str] = os.environ) -> PlatformContract:
     if env.get("LH_CONTRACT_FILE"):
         contract = PlatformContract.load(env["LH_CONTRACT_FILE"])
-        return contract.with_overrides(backend="external", control_command=(), control_cwd="", control_env={})
+        return contract.as_external()
     values: dict[str, object] = {f: env[f"LH_{f.upper()}"] for f in _FIELDS if env.get(f"LH_{f.upper()}")}
     values["buckets"] = {layer: env.get(f"LH_BUCKET_{layer.upper()}", layer) for layer in LAYERS}
     values["name"] = env.get("LH_TARGET_NAME", "external")

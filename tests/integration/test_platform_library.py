@@ -31,7 +31,7 @@ def test_embedded_backend_keeps_one_session_and_survives_its_death(platform: Pla
 
 
 def test_external_backend_probes_the_targets_own_endpoints(platform: PlatformContract) -> None:
-    external = platform.with_overrides(backend="external", services=(), control_command=())
+    external = platform.as_external(services=())
     backend = backend_for(external)
     assert backend.health("s3")[0], backend.health("s3")[1]
     wrong = backend_for(external.with_overrides(s3_secret_key="not-the-secret"))

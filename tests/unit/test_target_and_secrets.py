@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import pytest
 
-from contract.platform import PlatformContract
+from contract.platform import LIFECYCLE_FIELDS, PlatformContract
 from lhcommon import masking
 from lhkit import target as lh_target
 from lhkit.target import NotATestEnvironment, Target, require_test_environment
@@ -81,3 +84,25 @@ def test_control_env_survives_the_contract_file(tmp_path) -> None:
     assert loaded == contract and dict(loaded.control_env)["LH_PORT_KAFKA"] == "29092"
     assert PlatformContract.from_mapping({"control_env": {"LH_PORT_KAFKA": 29092}}).control_env == {
         "LH_PORT_KAFKA": "29092"}
+
+
+def test_an_external_view_keeps_the_endpoints_and_drops_every_lifecycle_field() -> None:
+    compose = PlatformContract(
+        backend="compose", kafka_bootstrap="127.0.0.1:19092", s3_secret_key="k", topic_prefix="w1-",
+        control_command=("python", "-m", "lakehouse.runner"), control_cwd="/srv", control_env={"LH_PORT_KAFKA": "1"},
+        compose_file="/srv/docker/compose.yaml", compose_project="lh-2",
+    )
+    external = compose.as_external(name="theirs")
+    assert external.backend == "external" and external.name == "theirs"
+    assert (external.kafka_bootstrap, external.s3_secret_key, external.topic_prefix) == ("127.0.0.1:19092", "k", "w1-")
+    assert {name: getattr(external, name) for name in LIFECYCLE_FIELDS} == {
+        "control_command": (), "control_cwd": "", "control_env": {}, "compose_file": "", "compose_project": ""}
+    assert PlatformContract.from_mapping(external.to_dict()) == external
+
+
+def test_every_field_of_the_lifecycle_section_is_a_lifecycle_field() -> None:
+    # The next lifecycle field added to the contract must be cleared by as_external() too.
+    source = inspect.getsource(PlatformContract)
+    section = source.split("# --- lifecycle", 1)[1].split("# Catalogue facts", 1)[0]
+    declared = set(re.findall(r"^\s{4}(\w+): ", section, flags=re.MULTILINE))
+    assert declared == set(LIFECYCLE_FIELDS)
