@@ -1,7 +1,7 @@
 """Bronze streaming: event→Bronze visibility as a test sees it, burst drain rate, soak, start-up, RSS.
 
     python -m benchmarks.streaming [--rate 20] [--seconds 60] [--burst 10000] [--soak-minutes N]
-                                   [--label after] [--no-restart]
+                                   [--label after] [--no-restart] [--topics trips]
 
 Runs against the platform in ``LH_CONTRACT_FILE`` (core + data-platform up; nothing else should
 write Bronze, and a second Spark driver on a 2-core box would distort every figure). Not a timed
@@ -13,6 +13,8 @@ so the platform must run on this machine.
   the run's correlation id) every ``--poll`` s, as a test's wait does. An event's latency is
   (first poll that sees it) − (broker ack of its publish): what a test sees, poll resolution
   included. Reported as p50/p95/p99/max and counts; duplicates (an event id seen twice) are counted.
+  ``--topics trips`` publishes to one topic and reads its one table: what one test's
+  ``Wait For Bronze Rows`` on one table sees (the 8-table query costs the reader about 8 times as much).
 * burst: ``--burst`` events (round-robin over the topics) published as fast as the producer can;
   drain rate = events / (time the last one is visible − first publish).
 * soak (``--soak-minutes N``): the latency run for N minutes, with percentiles per
@@ -55,12 +57,17 @@ from EventLibrary.factories import EventFactory
 from LakehouseLibrary.engine import DeltaQueryEngine
 
 SERVICE = "bronze-streaming"
-TOPIC_NAMES = [t.name for t in TOPICS]
+TOPIC_NAMES = tuple(t.name for t in TOPICS)
 KEY_FIELD = {t.name: t.key_field for t in TOPICS}
-UNION_SQL = " UNION ALL ".join(
-    f"SELECT json_extract_string(_raw_value, '$.event_id') AS id FROM bronze.{t.table} WHERE correlation_id = $cid"
-    for t in TOPICS
-)
+
+
+def union_sql(topics: Sequence[str]) -> str:
+    """One query over the Bronze tables of ``topics``: the event ids of one correlation id (``?`` per table)."""
+    tables = [t.table for t in TOPICS if t.name in topics]
+    return " UNION ALL ".join(
+        f"SELECT json_extract_string(_raw_value, '$.event_id') AS id FROM bronze.{table} WHERE correlation_id = ?"
+        for table in tables
+    )
 
 
 class RssSampler(threading.Thread):
@@ -111,9 +118,12 @@ class Reader(threading.Thread):
     """Polls the 8 Bronze tables for one correlation id, as a test's wait does; records when each
     event id was first seen and how often one was seen more than once (a duplicate row)."""
 
-    def __init__(self, engine: DeltaQueryEngine, cid: str, interval: float) -> None:
+    def __init__(
+        self, engine: DeltaQueryEngine, cid: str, interval: float, topics: Sequence[str] = TOPIC_NAMES
+    ) -> None:
         super().__init__(daemon=True)
         self.engine, self.cid, self.interval = engine, cid, interval
+        self.sql, self.tables = union_sql(topics), len(topics)
         self.seen: dict[str, float] = {}
         self.duplicates: dict[str, int] = {}
         self.query_s: list[float] = []
@@ -123,7 +133,7 @@ class Reader(threading.Thread):
     def poll_once(self) -> None:
         started = time.time()
         try:
-            rows = self.engine.query(UNION_SQL.replace("$cid", "?"), [self.cid] * len(TOPICS))
+            rows = self.engine.query(self.sql, [self.cid] * self.tables)
         except Exception as error:  # a transient read error is counted and reported, not hidden
             self.errors.append(f"{type(error).__name__}: {error}"[:300])
             return
@@ -187,14 +197,13 @@ class Publisher:
         self.producer.flush(timeout)
 
 
-def events_round_robin(cid: str, total: int) -> list[tuple[str, dict[str, Any]]]:
+def events_round_robin(cid: str, total: int, topics: Sequence[str] = TOPIC_NAMES) -> list[tuple[str, dict[str, Any]]]:
     factory = EventFactory(cid)
-    return [(TOPIC_NAMES[i % len(TOPIC_NAMES)], factory.event_for(TOPIC_NAMES[i % len(TOPIC_NAMES)]))
-            for i in range(total)]  # fmt: skip
+    return [(topics[i % len(topics)], factory.event_for(topics[i % len(topics)])) for i in range(total)]
 
 
 def by_topic(events: list[tuple[str, dict[str, Any]]], latencies: dict[str, float]) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {t: [] for t in TOPIC_NAMES}
+    out: dict[str, list[float]] = {t: [] for t, _ in events}
     for topic, event in events:
         if event["event_id"] in latencies:
             out[topic].append(latencies[event["event_id"]])
@@ -245,13 +254,19 @@ def batch_report(target: PlatformContract, first: int, last: int) -> dict[str, A
 
 
 def measure_latency(
-    engine: DeltaQueryEngine, target: PlatformContract, rate: float, seconds: float, poll: float, window_s: float
+    engine: DeltaQueryEngine,
+    target: PlatformContract,
+    rate: float,
+    seconds: float,
+    poll: float,
+    window_s: float,
+    topics: Sequence[str] = TOPIC_NAMES,
 ) -> dict[str, Any]:
     cid = f"bench-lat-{uuid.uuid4().hex[:10]}"
     total = int(rate * seconds)
-    events = events_round_robin(cid, total)
+    events = events_round_robin(cid, total, topics)
     publisher = Publisher(target)
-    reader = Reader(engine, cid, poll)
+    reader = Reader(engine, cid, poll, topics)
     first_batch = job_batch_id(target)
     reader.start()
     start = time.time()
@@ -277,7 +292,7 @@ def measure_latency(
         "visible": len(latencies),
         "duplicated_ids": len(reader.duplicates),
         "rate_per_s": rate,
-        "topics": len(TOPIC_NAMES),
+        "topics": list(topics),
         "poll_interval_s": poll,
         "latency_s": summary(list(latencies.values())),
         "p95_by_topic_s": {
@@ -294,12 +309,18 @@ def measure_latency(
     return result
 
 
-def measure_burst(engine: DeltaQueryEngine, target: PlatformContract, burst: int, poll: float) -> dict[str, Any]:
+def measure_burst(
+    engine: DeltaQueryEngine,
+    target: PlatformContract,
+    burst: int,
+    poll: float,
+    topics: Sequence[str] = TOPIC_NAMES,
+) -> dict[str, Any]:
     cid = f"bench-burst-{uuid.uuid4().hex[:10]}"
-    events = events_round_robin(cid, burst)
+    events = events_round_robin(cid, burst, topics)
     ids = {e["event_id"] for _, e in events}
     publisher = Publisher(target)
-    reader = Reader(engine, cid, poll)
+    reader = Reader(engine, cid, poll, topics)
     first_batch = job_batch_id(target)
     reader.start()
     for topic, event in events:
@@ -408,7 +429,16 @@ def main() -> int:
     parser.add_argument("--poll", type=float, default=0.25, help="reader poll interval (s)")
     parser.add_argument("--label", default="latest", help="key of this run in results/benchmarks/streaming.json")
     parser.add_argument("--no-restart", action="store_true", help="skip the start-to-first-event measurement")
+    parser.add_argument(
+        "--topics", default=",".join(TOPIC_NAMES),
+        help="comma-separated topics to publish to and Bronze tables to read (default: all 8); one topic is one "
+        "test's wait on one table",
+    )  # fmt: skip
     args = parser.parse_args()
+    topics = [t.strip() for t in args.topics.split(",") if t.strip()]
+    unknown = sorted(set(topics) - set(TOPIC_NAMES))
+    if unknown or not topics:
+        parser.error(f"--topics: unknown {unknown or 'none given'}; known: {', '.join(TOPIC_NAMES)}")
     target = load_contract()
     if not target.streaming_metrics_url:
         print(f"Target '{target.name}' has no streaming_metrics_url", file=sys.stderr)
@@ -432,7 +462,7 @@ def main() -> int:
             print("start:", json.dumps(result["start"]), flush=True)
         seconds = args.soak_minutes * 60 if soak else args.seconds
         key = "soak" if soak else "latency"
-        result[key] = measure_latency(engine, target, args.rate, seconds, args.poll, args.window_minutes * 60)
+        result[key] = measure_latency(engine, target, args.rate, seconds, args.poll, args.window_minutes * 60, topics)
         lat = result[key]
         print(f"{key}: {lat['visible']}/{lat['events']} visible, dup {lat['duplicated_ids']}, "
               f"latency {json.dumps(lat['latency_s'])}", flush=True)  # fmt: skip
@@ -440,7 +470,7 @@ def main() -> int:
             print(f"  window {w['window']} (from {w['from_s']} s): {json.dumps(w)}", flush=True)
         print("  batches:", json.dumps(lat["batches"]), flush=True)
         if args.burst and not soak:
-            result["burst"] = measure_burst(engine, target, args.burst, args.poll)
+            result["burst"] = measure_burst(engine, target, args.burst, args.poll, topics)
             b = result["burst"]
             print(f"burst: {b['visible']}/{b['events']} visible after {b['all_visible_after_s']} s = "
                   f"{b['events_per_s']} events/s (publish {b['publish_s']} s), dup {b['duplicated_ids']}",
