@@ -10,7 +10,7 @@ so the platform must run on this machine.
 
 * latency: events are published at ``--rate``/s in total, round-robin over the 8 Bronze topics,
   for ``--seconds``. One reader polls all 8 Bronze tables (one DuckDB ``delta_scan`` query over
-  the run's correlation id) every ``--poll`` s, as a test's wait does. An event's latency is
+  the run's correlation id) every ``--poll`` s, as a test's wait polls (but on 8 tables). An event's latency is
   (first poll that sees it) − (broker ack of its publish): what a test sees, poll resolution
   included. Reported as p50/p95/p99/max and counts; duplicates (an event id seen twice) are counted.
   ``--topics trips`` publishes to one topic and reads its one table: what one test's
