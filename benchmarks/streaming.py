@@ -10,8 +10,8 @@ so the platform must run on this machine.
 
 * latency: events are published at ``--rate``/s in total, round-robin over the 8 Bronze topics,
   for ``--seconds``. One reader polls all 8 Bronze tables (one DuckDB ``delta_scan`` query over
-  the run's correlation id) every ``--poll`` s, as a test's wait polls (but on 8 tables). An event's latency is
-  (first poll that sees it) − (broker ack of its publish): what a test sees, poll resolution
+  the run's correlation id) every ``--poll`` s, as a test's wait polls its one table. An event's
+  latency is (first poll that sees it) − (broker ack of its publish): what a test sees, poll resolution
   included. Reported as p50/p95/p99/max and counts; duplicates (an event id seen twice) are counted.
   ``--topics trips`` publishes to one topic and reads its one table: what one test's
   ``Wait For Bronze Rows`` on one table sees. One poll of all 8 tables took about 7 times as long
@@ -116,8 +116,9 @@ def summary(values: Sequence[float], digits: int = 2) -> dict[str, Any]:
 
 
 class Reader(threading.Thread):
-    """Polls the 8 Bronze tables for one correlation id, as a test's wait does; records when each
-    event id was first seen and how often one was seen more than once (a duplicate row)."""
+    """Polls the Bronze tables of ``topics`` (default all 8) for one correlation id, as a test's wait
+    polls its table; records when each event id was first seen and how often one was seen more than
+    once (a duplicate row)."""
 
     def __init__(
         self, engine: DeltaQueryEngine, cid: str, interval: float, topics: Sequence[str] = TOPIC_NAMES
@@ -436,10 +437,11 @@ def main() -> int:
         "test's wait on one table",
     )  # fmt: skip
     args = parser.parse_args()
-    topics = [t.strip() for t in args.topics.split(",") if t.strip()]
+    topics = list(dict.fromkeys(t.strip() for t in args.topics.split(",") if t.strip()))
     unknown = sorted(set(topics) - set(TOPIC_NAMES))
     if unknown or not topics:
-        parser.error(f"--topics: unknown {unknown or 'none given'}; known: {', '.join(TOPIC_NAMES)}")
+        wrong = f"unknown {', '.join(unknown)}" if unknown else "no topic given"
+        parser.error(f"--topics: {wrong}; known: {', '.join(TOPIC_NAMES)}")
     target = load_contract()
     if not target.streaming_metrics_url:
         print(f"Target '{target.name}' has no streaming_metrics_url", file=sys.stderr)
